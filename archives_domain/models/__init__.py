@@ -1,0 +1,19 @@
+"""The operational schema (业务库). Importing this package registers every table on `Base.metadata`."""
+from .base import Base
+from .reference import Agency, CodeItem, Division, Synonym
+from .security import Group, Permission, PermissionView, RegisterUser, Role, User, ViewMenu
+from .keys import PiiKey
+from .unit import Unit, UnitAccount
+from .person import Person, PersonStudy, PersonTitle, PersonWork
+from .transfer import ArchiveLoan, ArchiveTransferIn, ArchiveTransferOut
+from .warehouse import (ArchiveConsultation, InventoryMark, MaterialUse, MonitorEvent, Stocktake,
+                        StocktakeItem)
+from .materials import ArchiveMaterial, DigitalImage, ImageOperationLog
+from .party import PartyDuesPayment, PartyMember, PartyOrgTransfer
+from .household import CollectiveHukou, HukouCardLoan, HukouDependent
+from .service import Certificate, Notice, NoticeRead, NoticeRecipient, NoticeTemplate, Todo, UserShortcut
+from .audit import AuditLog
+from .quality import RepairLog, ReviewItem
+from .attachment import ATTACHMENT_OWNERS, Attachment
+
+__all__ = [name for name in dir() if not name.startswith("_")]

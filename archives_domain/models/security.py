@@ -1,0 +1,121 @@
+"""Users, roles and permissions (用户权限).
+
+The operational app runs on Flask-AppBuilder, whose security models use these
+`ab_*` tables. They are declared here too so that one set of migrations owns
+the whole schema; the columns follow flask-appbuilder 5.3's models, and
+`ab_user` is extended with the agency every user belongs to (用户绑定存档机构).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table, UniqueConstraint
+from sqlalchemy.orm import Mapped
+
+from .base import Base, col, table_args
+
+
+class Permission(Base):
+    __tablename__ = "ab_permission"
+    __table_args__ = table_args("权限动作（FAB）")
+    id: Mapped[int] = col(Integer, "主键", primary_key=True)
+    name: Mapped[str] = col(String(100), "权限名称", unique=True, nullable=False)
+
+
+class ViewMenu(Base):
+    __tablename__ = "ab_view_menu"
+    __table_args__ = table_args("视图与菜单（FAB）；对应1、2、3级模块")
+    id: Mapped[int] = col(Integer, "主键", primary_key=True)
+    name: Mapped[str] = col(String(250), "视图或菜单名称", unique=True, nullable=False)
+
+
+class PermissionView(Base):
+    __tablename__ = "ab_permission_view"
+    __table_args__ = table_args(
+        "权限与视图的组合（FAB）",
+        UniqueConstraint("permission_id", "view_menu_id"),
+        Index("idx_permission_id", "permission_id"),
+        Index("idx_view_menu_id", "view_menu_id"),
+    )
+    id: Mapped[int] = col(Integer, "主键", primary_key=True)
+    permission_id: Mapped[int | None] = col(Integer, "权限ID", ForeignKey("ab_permission.id"))
+    view_menu_id: Mapped[int | None] = col(Integer, "视图ID", ForeignKey("ab_view_menu.id"))
+
+
+class Role(Base):
+    __tablename__ = "ab_role"
+    __table_args__ = table_args("角色")
+    id: Mapped[int] = col(Integer, "主键", primary_key=True)
+    name: Mapped[str] = col(String(64), "角色名称", unique=True, nullable=False)
+
+
+class User(Base):
+    __tablename__ = "ab_user"
+    __table_args__ = table_args("系统用户（每个用户属于一个存档机构）")
+    id: Mapped[int] = col(Integer, "主键", primary_key=True)
+    first_name: Mapped[str] = col(String(64), "名", nullable=False)
+    last_name: Mapped[str] = col(String(64), "姓", nullable=False)
+    username: Mapped[str] = col(String(128), "用户名", unique=True, nullable=False)
+    password: Mapped[str | None] = col(String(256), "口令摘要（PBKDF2-HMAC-SM3）")
+    active: Mapped[bool | None] = col(Boolean, "是否启用")
+    email: Mapped[str] = col(String(320), "电子邮箱", unique=True, nullable=False)
+    last_login: Mapped[dt.datetime | None] = col(DateTime, "最近登录时间")
+    login_count: Mapped[int | None] = col(Integer, "登录次数")
+    fail_login_count: Mapped[int | None] = col(Integer, "连续登录失败次数")
+    created_on: Mapped[dt.datetime | None] = col(DateTime, "创建时间")
+    changed_on: Mapped[dt.datetime | None] = col(DateTime, "修改时间")
+    created_by_fk: Mapped[int | None] = col(Integer, "创建人ID", ForeignKey("ab_user.id"))
+    changed_by_fk: Mapped[int | None] = col(Integer, "修改人ID", ForeignKey("ab_user.id"))
+    agency_code: Mapped[str | None] = col(String(8), "所属存档机构代码", ForeignKey("agency.code"), index=True)
+
+
+class Group(Base):
+    __tablename__ = "ab_group"
+    __table_args__ = table_args("用户组")
+    id: Mapped[int] = col(Integer, "主键", primary_key=True)
+    name: Mapped[str] = col(String(100), "用户组名称", unique=True, nullable=False)
+    label: Mapped[str | None] = col(String(150), "显示名称")
+    description: Mapped[str | None] = col(String(512), "说明")
+
+
+class RegisterUser(Base):
+    __tablename__ = "ab_register_user"
+    __table_args__ = table_args("自助注册申请（FAB；本系统不开放自助注册）")
+    id: Mapped[int] = col(Integer, "主键", primary_key=True)
+    first_name: Mapped[str] = col(String(64), "名", nullable=False)
+    last_name: Mapped[str] = col(String(64), "姓", nullable=False)
+    username: Mapped[str] = col(String(128), "用户名", unique=True, nullable=False)
+    password: Mapped[str | None] = col(String(256), "口令摘要")
+    email: Mapped[str] = col(String(320), "电子邮箱", nullable=False)
+    registration_date: Mapped[dt.datetime | None] = col(DateTime, "申请时间")
+    registration_hash: Mapped[str | None] = col(String(256), "校验串")
+
+
+_COMMENTS = {"permission_view_id": "权限视图ID", "role_id": "角色ID", "user_id": "用户ID",
+             "group_id": "用户组ID"}
+
+
+def _assoc(name: str, comment: str, left: tuple[str, str], right: tuple[str, str], *extra) -> Table:
+    return Table(
+        name, Base.metadata,
+        Column("id", Integer, primary_key=True, comment="主键"),
+        Column(left[0], Integer, ForeignKey(left[1], ondelete="CASCADE"), comment=_COMMENTS[left[0]]),
+        Column(right[0], Integer, ForeignKey(right[1], ondelete="CASCADE"), comment=_COMMENTS[right[0]]),
+        UniqueConstraint(left[0], right[0]),
+        *extra,
+        comment=comment,
+        mysql_engine="InnoDB", mysql_charset="utf8mb4", mysql_collate="utf8mb4_unicode_ci",
+    )
+
+
+permission_view_role = _assoc(
+    "ab_permission_view_role", "角色拥有的权限",
+    ("permission_view_id", "ab_permission_view.id"), ("role_id", "ab_role.id"),
+    Index("idx_permission_view_id", "permission_view_id"), Index("idx_role_id", "role_id"))
+user_role = _assoc("ab_user_role", "用户的角色", ("user_id", "ab_user.id"), ("role_id", "ab_role.id"))
+user_group = _assoc(
+    "ab_user_group", "用户所属用户组", ("user_id", "ab_user.id"), ("group_id", "ab_group.id"),
+    Index("idx_user_id", "user_id"), Index("idx_user_group_id", "group_id"))
+group_role = _assoc(
+    "ab_group_role", "用户组的角色", ("group_id", "ab_group.id"), ("role_id", "ab_role.id"),
+    Index("idx_group_id", "group_id"), Index("idx_group_role_id", "role_id"))
