@@ -50,12 +50,11 @@ class Keyring:
 
 
 def new_kid(existing: dict | None = None) -> str:
-    base = "k" + dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d%H%M%S")
-    kid, n = base, 1
-    while existing and kid in existing:
-        n += 1
-        kid = f"{base}-{n}"
-    return kid
+    # Date for the reader, random part so that two keys made in one second differ.
+    while True:
+        kid = "k" + dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d") + "-" + secrets.token_hex(4)
+        if not existing or kid not in existing:
+            return kid
 
 
 def generate_keyring() -> Keyring:

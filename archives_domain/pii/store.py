@@ -28,7 +28,8 @@ def verify_keys(engine: Engine, codec: PiiCodec, *, register: bool = True) -> No
     keyring = codec.keyring
     with engine.begin() as conn:
         known = {row.kid: row for row in conn.execute(select(PiiKey.__table__))}
-        for kid, row in known.items():
+        # Data keys first: a missing data key is the more telling message.
+        for kid, row in sorted(known.items(), key=lambda kv: kv[0] == "index"):
             have = kid == "index" or kid in keyring.keys
             if not have:
                 if row.retired_at is None:

@@ -1,0 +1,30 @@
+# The two commands a newcomer needs:  make run   and   make test
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test setup migrate seed check clean-var
+
+# Main job on the embedded default (SQLite under var/): install, migrate, load reference data, check.
+run: setup
+	$(BIN)/archives db upgrade
+	$(BIN)/archives db seed
+	$(BIN)/archives db check
+
+# All tests, on SQLite and on MariaDB/MySQL (TEST_MYSQL_URL, default root@127.0.0.1:3306).
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+setup: $(STAMP)
+
+$(STAMP): requirements/main.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/main.txt 2>&1 | grep -v "^WARNING: Location" || true
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e . 2>&1 | grep -v "^WARNING: Location" || true
+	$(BIN)/python -c "import archives_domain, sqlalchemy, alembic, stdnum, cryptography, dagster, flask_appbuilder"
+	touch $(STAMP)
+
+clean-var:
+	rm -rf var/
