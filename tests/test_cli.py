@@ -1,0 +1,50 @@
+"""The `archives db` commands, end to end, on both databases."""
+from __future__ import annotations
+
+import json
+import os
+
+from click.testing import CliRunner
+
+from archives_cli.main import cli
+
+
+def _run(args, env):
+    result = CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def test_upgrade_seed_check_downgrade(database_url, tmp_path):
+    env = {"DATABASE_URL": database_url, "ARCHIVES_VAR_DIR": str(tmp_path / "var"), "ARCHIVES_PII_KEY_FILE": ""}
+    code, out = _run(["db", "check"], env)
+    assert code == 1 and "archives db upgrade" in out
+    code, out = _run(["db", "upgrade"], env)
+    assert code == 0 and "0003" in out
+    assert os.stat(tmp_path / "var" / "keys" / "pii.json").st_mode & 0o777 == 0o600
+    code, first = _run(["db", "seed"], env)
+    assert code == 0 and "agency: 103" in first
+    code, second = _run(["db", "seed"], env)
+    assert code == 0 and second == first
+    code, out = _run(["db", "check"], env)
+    assert code == 0, out
+    assert "最新" in out and "与数据库登记一致" in out
+    code, out = _run(["db", "downgrade"], env)
+    assert code == 0 and "0002" in out
+
+
+def test_wrong_key_file_stops_with_a_clear_message(database_url, tmp_path):
+    env = {"DATABASE_URL": database_url, "ARCHIVES_VAR_DIR": str(tmp_path / "var")}
+    assert _run(["db", "upgrade"], env)[0] == 0
+    other = tmp_path / "other.json"
+    key = json.loads((tmp_path / "var" / "keys" / "pii.json").read_text())
+    key["keys"] = {key["active"]: "00" * 16}
+    other.write_text(json.dumps(key))
+    other.chmod(0o600)
+    env["ARCHIVES_PII_KEY_FILE"] = str(other)
+    code, out = _run(["db", "upgrade"], env)
+    assert code == 2 and "配置错误" in out and "不符" in out
+    code, out = _run(["db", "check"], env)
+    assert code == 1 and "✗ 个人信息密钥" in out
+    env["ARCHIVES_PII_KEY_FILE"] = str(tmp_path / "missing.json")
+    code, out = _run(["db", "upgrade"], env)
+    assert code == 2 and "找不到个人信息密钥文件" in out
