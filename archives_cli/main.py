@@ -45,8 +45,12 @@ def cli() -> None:
 
 
 from .db import db  # noqa: E402  (subcommand modules register on the group)
+from .feeds import feeds  # noqa: E402
+from .synth import synth  # noqa: E402
 
 cli.add_command(db)
+cli.add_command(feeds)
+cli.add_command(synth)
 
 if __name__ == "__main__":
     cli()

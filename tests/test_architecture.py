@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ["archives_domain", "archives_cli", "seeds", "pipelines", "ops_app", "dq_rules", "reports",
-            "warehouse_models"]
+            "warehouse_models", "synth"]
 # What each package may import from this project (besides itself).
 ALLOWED = {
     "archives_domain": {"seeds"},  # data-file paths only (seeds/__init__ imports nothing)
@@ -19,6 +19,7 @@ ALLOWED = {
     "warehouse_models": {"archives_domain"},
     "ops_app": {"archives_domain", "seeds"},
     "archives_cli": set(PACKAGES),
+    "synth": {"archives_domain", "seeds"},  # the generator is a client of the domain, never the other way
 }
 
 
