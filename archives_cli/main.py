@@ -44,9 +44,11 @@ def cli() -> None:
     """贵州省流动人员人事档案管理系统 命令行。"""
 
 
-from .db import db  # noqa: E402  (subcommand modules register on the group)
+from .audit import audit  # noqa: E402  (subcommand modules register on the group)
+from .db import db  # noqa: E402
 
 cli.add_command(db)
+cli.add_command(audit)
 
 if __name__ == "__main__":
     cli()
