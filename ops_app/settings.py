@@ -43,7 +43,9 @@ def flask_config(settings: Settings, keyring: Keyring, *, testing: bool) -> dict
         "SESSION_COOKIE_SECURE": os.environ.get("ARCHIVES_INSECURE_COOKIES") != "1" and not testing,
         "SESSION_COOKIE_NAME": "gzda_session",
         "REMEMBER_COOKIE_DURATION": dt.timedelta(seconds=0),
-        "PERMANENT_SESSION_LIFETIME": dt.timedelta(minutes=idle),
+        # The idle timeout itself is enforced (and audited) by security.session_guard from the signed
+        # last-seen time; the cookie only has to outlive it so that the guard sees the stale session.
+        "PERMANENT_SESSION_LIFETIME": dt.timedelta(minutes=idle) + dt.timedelta(hours=8),
         "WTF_CSRF_ENABLED": True,
         "WTF_CSRF_TIME_LIMIT": None,  # bound to the session instead, which itself ends after idle minutes
         "ARCHIVES_IDLE_TIMEOUT": dt.timedelta(minutes=idle),
