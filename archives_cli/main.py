@@ -46,11 +46,13 @@ def cli() -> None:
 
 from .audit import audit  # noqa: E402  (subcommand modules register on the group)
 from .db import db  # noqa: E402
+from .serve import serve  # noqa: E402
 from .users import users  # noqa: E402
 
 cli.add_command(db)
 cli.add_command(audit)
 cli.add_command(users)
+cli.add_command(serve)
 
 if __name__ == "__main__":
     cli()
