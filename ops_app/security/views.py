@@ -30,7 +30,8 @@ class ArchivesAuthDBView(AuthDBView):
             if outcome.user is None:
                 flash(outcome.message, "danger")
                 return redirect(url_for(".login"))
-            next_url = get_safe_redirect(request.args.get("next", ""))
+            requested = request.args.get("next")
+            next_url = get_safe_redirect(requested) if requested else self.appbuilder.get_url_for_index
             # A fresh cookie session for the new login: nothing from before it survives (session fixation).
             session.clear()
             sid = sm.start_session(outcome.user)
