@@ -44,13 +44,15 @@ def cli() -> None:
     """贵州省流动人员人事档案管理系统 命令行。"""
 
 
-from .db import db  # noqa: E402  (subcommand modules register on the group)
+from .audit import audit  # noqa: E402  (subcommand modules register on the group)
+from .db import db  # noqa: E402
 from .feeds import feeds  # noqa: E402
+from .serve import serve  # noqa: E402
 from .synth import synth  # noqa: E402
+from .users import users  # noqa: E402
 
-cli.add_command(db)
-cli.add_command(feeds)
-cli.add_command(synth)
+for command in (db, audit, users, serve, synth, feeds):
+    cli.add_command(command)
 
 if __name__ == "__main__":
     cli()

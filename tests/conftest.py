@@ -77,3 +77,60 @@ def settings(tmp_path) -> Settings:
 def codec(settings):
     from archives_domain.pii.store import codec_from_settings
     return codec_from_settings(settings)
+
+
+# -- the operational app ------------------------------------------------------
+PROVINCE, COUNTY = "52000001", "52010201"
+INITIAL_PASSWORD = "Init#Pass1"
+
+
+def seed_agencies_and_users(engine, users):
+    """Two agencies (province ⊃ county), the built-in roles, and `users` {username: [role, …]}."""
+    from sqlalchemy.orm import Session
+
+    from archives_domain.accounts.roles import ensure_builtin_roles
+    from archives_domain.accounts.users import create_user
+    from archives_domain.models import Agency
+    with Session(engine) as s:
+        s.add(Agency(code=PROVINCE, name="贵州省人才大市场", level="省级", region_code="520000", active=True))
+        s.flush()
+        s.add(Agency(code=COUNTY, name="贵阳市南明区人才服务中心", level="县级", region_code="520102",
+                     parent_code=PROVINCE, active=True))
+        ensure_builtin_roles(s)
+        for username, roles in users.items():
+            create_user(s, username=username, password=INITIAL_PASSWORD, role_names=roles, agency_code=COUNTY)
+        s.commit()
+
+
+@pytest.fixture
+def ops_settings(engine, settings):
+    """Settings pointing at the migrated test database (and the test's own key file)."""
+    import dataclasses
+
+    from archives_domain.pii.store import codec_from_settings, verify_keys
+    s = dataclasses.replace(settings, database_url=engine.url.render_as_string(hide_password=False))
+    verify_keys(engine, codec_from_settings(s))
+    seed_agencies_and_users(engine, {"clerk1": ["档案经办人"], "sysadm": ["系统管理员"]})
+    return s
+
+
+@pytest.fixture
+def make_ops_app(ops_settings):
+    """A factory of apps on the test database; every app's engine is disposed at the end."""
+    from ops_app.app import create_app
+    apps = []
+
+    def make(**config):
+        app = create_app(ops_settings, testing=True, config=config)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        with app.app_context():
+            app.extensions["sqlalchemy"].engine.dispose()
+
+
+@pytest.fixture
+def ops_app(make_ops_app):
+    return make_ops_app()

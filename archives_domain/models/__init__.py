@@ -1,7 +1,7 @@
 """The operational schema (业务库). Importing this package registers every table on `Base.metadata`."""
 from .base import Base
 from .reference import Agency, CodeItem, Division, Synonym
-from .security import Group, Permission, PermissionView, RegisterUser, Role, User, ViewMenu
+from .security import Group, PasswordHistory, Permission, PermissionView, RegisterUser, Role, User, ViewMenu
 from .keys import PiiKey
 from .unit import Unit, UnitAccount
 from .person import Person, PersonStudy, PersonTitle, PersonWork
@@ -12,7 +12,7 @@ from .materials import ArchiveMaterial, DigitalImage, ImageOperationLog
 from .party import PartyDuesPayment, PartyMember, PartyOrgTransfer
 from .household import CollectiveHukou, HukouCardLoan, HukouDependent
 from .service import Certificate, Notice, NoticeRead, NoticeRecipient, NoticeTemplate, Todo, UserShortcut
-from .audit import AuditLog
+from .audit import AuditChainHead, AuditLog
 from .quality import RepairLog, ReviewItem
 from .attachment import ATTACHMENT_OWNERS, Attachment
 

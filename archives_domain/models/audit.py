@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import BigInteger, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped
 
 from .base import Base, IdPk, Timestamp, col, now_utc, table_args
@@ -37,3 +37,22 @@ class AuditLog(IdPk, Base):
     result: Mapped[str] = col(String(8), "结果：成功/失败", nullable=False)
     prev_mac: Mapped[str] = col(String(64), "上一条日志的校验值", nullable=False)
     mac: Mapped[str] = col(String(64), "本条校验值 HMAC-SM3(上一条校验值‖本条内容)", nullable=False)
+
+
+class AuditChainHead(Base):
+    """The head of the audit chain: one row, locked by every append.
+
+    Appends take this row's lock (UPDATE first, then read) so that two writers
+    can never chain onto the same predecessor; and since it records the last
+    id and mac, `archives audit verify` also notices rows cut off the tail.
+    Unlike audit_log, the application account keeps UPDATE on this table.
+    """
+
+    __tablename__ = "audit_chain_head"
+    __table_args__ = table_args("审计日志链头（串行化追加的锁行，记录最后一条的ID与校验值）")
+
+    id: Mapped[int] = col(Integer, "主键（固定为1）", primary_key=True, autoincrement=False)
+    last_id: Mapped[int | None] = col(BigInteger().with_variant(Integer, "sqlite"), "最后一条日志ID")
+    last_mac: Mapped[str] = col(String(64), "最后一条日志校验值", nullable=False)
+    entries: Mapped[int] = col(BigInteger().with_variant(Integer, "sqlite"), "已追加条数", nullable=False,
+                               default=0, server_default="0")

@@ -67,6 +67,30 @@ class User(Base):
     created_by_fk: Mapped[int | None] = col(Integer, "创建人ID", ForeignKey("ab_user.id"))
     changed_by_fk: Mapped[int | None] = col(Integer, "修改人ID", ForeignKey("ab_user.id"))
     agency_code: Mapped[str | None] = col(String(8), "所属存档机构代码", ForeignKey("agency.code"), index=True)
+    # 等保三级 身份鉴别 / 访问控制 state kept on the user row (issue 5).
+    password_changed_at: Mapped[dt.datetime | None] = col(DateTime, "口令最近修改时间（90天到期）")
+    must_change_password: Mapped[bool] = col(Boolean, "下次登录须修改口令", nullable=False, default=True,
+                                             server_default="1")
+    locked_until: Mapped[dt.datetime | None] = col(DateTime, "锁定截止时间（连续登录失败）")
+    session_id: Mapped[str | None] = col(String(64), "当前有效会话标识（单点在线；登出或新登录即失效）")
+    last_login_ip: Mapped[str | None] = col(String(45), "最近登录IP")
+    prev_login_at: Mapped[dt.datetime | None] = col(DateTime, "上次登录时间（登录后向用户展示）")
+    prev_login_ip: Mapped[str | None] = col(String(45), "上次登录IP（登录后向用户展示）")
+    totp_secret_enc: Mapped[str | None] = col(String(160), "TOTP动态口令密钥（SM4密文）", info={"pii": "text"})
+    totp_enabled: Mapped[bool] = col(Boolean, "是否已启用TOTP动态口令", nullable=False, default=False,
+                                     server_default="0")
+
+
+class PasswordHistory(Base):
+    """Earlier password hashes of a user: the last five may not be chosen again."""
+
+    __tablename__ = "ab_password_history"
+    __table_args__ = table_args("用户历史口令（最近5次不得重复使用）",
+                                Index("ix_ab_password_history_user_time", "user_id", "changed_at"))
+    id: Mapped[int] = col(Integer, "主键", primary_key=True)
+    user_id: Mapped[int] = col(Integer, "用户ID", ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False)
+    password: Mapped[str] = col(String(256), "口令摘要（PBKDF2-HMAC-SM3）", nullable=False)
+    changed_at: Mapped[dt.datetime] = col(DateTime, "设置时间", nullable=False)
 
 
 class Group(Base):

@@ -1,0 +1,62 @@
+"""The app factory: `create_app()` builds the operational app; importing this module starts nothing."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+from flask_appbuilder import AppBuilder
+from flask_appbuilder.models.sqla.base import SQLA
+from flask_wtf.csrf import CSRFProtect
+
+from archives_domain.audit import audit_key
+from archives_domain.config import Settings
+from archives_domain.db import make_engine
+from archives_domain.pii.store import codec_from_settings
+
+from .schema_check import ensure_ready
+from .settings import flask_config
+
+HERE = Path(__file__).resolve().parent
+
+
+class ArchivesSQLA(SQLA):
+    """Flask-SQLAlchemy whose engines come from `make_engine` (SQLite pragmas, MySQL utf8mb4, pre-ping)."""
+
+    def _make_engine(self, bind_key, options, app):
+        options = dict(options)
+        url = options.pop("url")
+        return make_engine(str(url) if not isinstance(url, str) else url, **options)
+
+
+def create_app(settings: Settings | None = None, testing: bool = False, config: dict | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    codec = codec_from_settings(settings)
+    probe = make_engine(settings.database_url)
+    try:
+        ensure_ready(probe, codec)  # refuses (ConfigError, in Chinese) unless the DB is at the migration head
+    finally:
+        probe.dispose()
+
+    app = Flask(__name__, template_folder=str(HERE / "templates"), static_folder=str(HERE / "static"))
+    app.config.update(flask_config(settings, codec.keyring, testing=testing))
+    app.config["ARCHIVES_AUDIT_KEY"] = audit_key(codec.keyring)
+    app.config.update(config or {})
+    app.extensions["archives_codec"] = codec
+    hops = int(os.environ.get("ARCHIVES_PROXY_HOPS", "0"))
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+    CSRFProtect(app)
+    db = ArchivesSQLA(app)
+    from .security.headers import add_headers, csp_nonce
+    from .security.session_guard import guard
+    with app.app_context():
+        AppBuilder(app, db.session)  # registers FAB's before_request (g.user) first …
+    app.before_request(guard)        # … so the session guard runs after it
+    app.after_request(add_headers)
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+    from .menu import MENU, UNDER_CONSTRUCTION
+    app.jinja_env.globals.update(archives_menu=MENU, under_construction=UNDER_CONSTRUCTION)
+    return app

@@ -1,0 +1,1 @@
+"""等保三级 security of the app: login, passwords, sessions, headers, audit of security events."""

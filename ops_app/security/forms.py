@@ -1,0 +1,18 @@
+"""Login and password forms (Flask-WTF: every POST carries the CSRF token)."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+
+class LoginForm(FlaskForm):
+    username = StringField("用户名", validators=[DataRequired(message="请输入用户名"), Length(max=128)])
+    password = PasswordField("口令", validators=[DataRequired(message="请输入口令"), Length(max=128)])
+
+
+class ChangePasswordForm(FlaskForm):
+    old_password = PasswordField("原口令", validators=[DataRequired(message="请输入原口令")])
+    new_password = PasswordField("新口令", validators=[DataRequired(message="请输入新口令"), Length(max=128)])
+    confirm = PasswordField("确认新口令", validators=[DataRequired(message="请再次输入新口令"),
+                                                   EqualTo("new_password", message="两次输入的新口令不一致")])
