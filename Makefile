@@ -19,7 +19,8 @@ test: setup
 
 setup: $(STAMP)
 
-$(STAMP): requirements/main.txt pyproject.toml
+$(STAMP): requirements/main.txt requirements/system.txt pyproject.toml
+	./scripts/install-system-packages.sh requirements/system.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/main.txt 2>&1 | grep -v "^WARNING: Location" || true
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e . 2>&1 | grep -v "^WARNING: Location" || true

@@ -12,7 +12,6 @@ from conftest import INITIAL_PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium (apt-get install chromium)")
 
 
 @pytest.fixture
@@ -27,6 +26,8 @@ def live_url(make_ops_app):
 @pytest.fixture
 def page():
     from playwright.sync_api import sync_playwright
+    if not CHROMIUM.exists():  # installed by `make setup`; a missing browser is a failure, never a skip
+        pytest.fail("needs /usr/bin/chromium: run `make setup` (apt-get install chromium)", pytrace=False)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                     args=["--no-sandbox", "--disable-background-networking"])
