@@ -38,8 +38,13 @@ def synth(ctx, persons, seed, out, rates, companies, workers, quiet) -> None:
 @click.option("--json", "as_json", is_flag=True, help="输出一个 JSON 对象")
 def score(truth: Path, export_dir: Path, as_json: bool) -> None:
     """对照真值给一次清洗的导出结果打分。"""
-    from synth.score import format_table, score as run_score
-    result = run_score(truth, export_dir)
+    from synth.export_reader import ExportFormatError
+    from synth.score import TruthError, format_table, score as run_score
+    try:
+        result = run_score(truth, export_dir)
+    except (ExportFormatError, TruthError) as exc:
+        click.secho(f"无法评分：{exc}", fg="red", err=True)
+        sys.exit(2)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
     else:
