@@ -15,7 +15,8 @@ import click
 @click.option("--rates", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="错误注入比例 JSON（覆盖默认值）")
 @click.option("--companies", type=click.IntRange(min=100), default=None, help="工商企业数（默认随人数缩放，满量 150000）")
-@click.option("--workers", type=click.IntRange(1, 8), default=2, show_default=True, help="写文件的进程数")
+@click.option("--workers", type=click.IntRange(1, 8), default=1, show_default=True,
+              help="写文件的进程数（多进程更快但内存更高：写时复制）")
 @click.option("--quiet", is_flag=True, help="不显示进度条")
 @click.pass_context
 def synth(ctx, persons, seed, out, rates, companies, workers, quiet) -> None:

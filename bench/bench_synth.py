@@ -45,7 +45,7 @@ def main() -> None:
     stem.with_suffix(".md").write_text(
         f"# synth benchmark {result['date']}\n\n"
         f"- persons: {args.persons:,}\n- wall: {result['wall_s']} s (budget 90 s)\n"
-        f"- peak RSS (whole process tree, sampled every 0.2 s): {result['peak_rss_gib']} GiB (budget 4 GiB)\n"
+        f"- peak memory (PSS of the whole process tree, sampled every 0.2 s): {result['peak_rss_gib']} GiB (budget 4 GiB)\n"
         f"- output: {size / 1e9:.2f} GB\n- machine: {result['machine']}\n\n```\n{proc.stdout}\n```\n",
         encoding="utf-8")
     print(json.dumps({k: v for k, v in result.items() if k != "summary"}, ensure_ascii=False, indent=2))

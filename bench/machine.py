@@ -28,8 +28,20 @@ def describe() -> dict[str, str]:
             "os": platform.platform(), "commit": commit}
 
 
+def _pss_bytes(pid: int) -> int | None:
+    """Proportional set size: shared pages (a forked worker's copy-on-write memory) counted once overall."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
 def tree_rss_bytes(root_pid: int) -> int:
-    """Resident memory of a process and all its descendants (from /proc)."""
+    """Memory of a process and all its descendants (PSS where the kernel gives it, else RSS)."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     page = os.sysconf("SC_PAGE_SIZE")
@@ -47,13 +59,14 @@ def tree_rss_bytes(root_pid: int) -> int:
     total, stack = 0, [root_pid]
     while stack:
         pid = stack.pop()
-        total += rss.get(pid, 0)
+        pss = _pss_bytes(pid)
+        total += rss.get(pid, 0) if pss is None else pss
         stack.extend(children.get(pid, []))
     return total
 
 
 def run_measured(cmd: list[str], interval: float = 0.2) -> tuple[subprocess.CompletedProcess, float, int]:
-    """Run a command; return (result, wall seconds, peak RSS of its whole process tree in bytes)."""
+    """Run a command; return (result, wall seconds, peak memory (PSS) of its whole process tree in bytes)."""
     import time
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
