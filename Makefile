@@ -5,13 +5,22 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup migrate seed check clean-var
+.PHONY: run prepare test setup clean-var
 
-# Main job on the embedded default (SQLite under var/): install, migrate, load reference data, check.
-run: setup
+DEMO_PERSONS ?= 2000
+
+# Main job on the embedded default (SQLite under var/): install, migrate, load reference data, make a small
+# synthetic data set, then serve the app with a demo administrator (password printed; changed at first login).
+run: prepare
+	$(BIN)/archives serve --dev
+
+prepare: setup
 	$(BIN)/archives db upgrade
 	$(BIN)/archives db seed
 	$(BIN)/archives db check
+	$(BIN)/archives users init-roles
+	$(BIN)/archives synth --persons $(DEMO_PERSONS) --seed 20211231 --out var/synth --quiet
+	./scripts/demo-admin.sh
 
 # All tests, on SQLite and on MariaDB/MySQL (TEST_MYSQL_URL, default root@127.0.0.1:3306).
 test: setup

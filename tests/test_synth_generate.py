@@ -115,3 +115,25 @@ def test_cli_prints_a_closing_summary(tmp_path):
     result = CliRunner().invoke(cli, ["synth", "--persons", "300", "--seed", "3", "--out", str(tmp_path), "--quiet"])
     assert result.exit_code == 0, result.output
     assert "合成数据完成：300 条档案" in result.output and "注入错误" in result.output
+
+
+def test_generated_feeds_load_in_the_feed_service_and_agree_with_the_truth(dataset):
+    from synth.feed_store import FeedStore
+    out, _ = dataset
+    store = FeedStore.load(out / "feeds")
+    assert store.errors == {}
+    persons = pd.read_parquet(out / "truth" / "persons.parquet")
+    hits = 0
+    for row in persons.head(200).itertuples(index=False):
+        record = store.person(row.公民身份号码)
+        if record is None:
+            continue  # about 3 % of people are missing from the police register, as in life
+        hits += 1
+        assert record["姓名"] == row.姓名 and record["出生日期"] == row.出生日期
+    assert hits >= 180
+    employed = persons.dropna(subset=["单位统一社会信用代码"]).head(50)
+    for row in employed.itertuples(index=False):
+        company = store.company(row.单位统一社会信用代码)
+        assert company is not None and company["企业名称"] == row.工作单位
+        best = store.search_companies(row.工作单位)[0]
+        assert store.company_at(best.row)["统一社会信用代码"] == row.单位统一社会信用代码
