@@ -16,8 +16,9 @@ unexpected}, ``records``, ``missing_records``, ``unexpected_records``,
 ``unexpected_child_rows`` (per child sheet).
 
 Everything is vectorised (hash lookups on the record keys, pyarrow compute on
-the value columns, the big truth sheets read column by column): ~943k persons,
-~3.6M child rows and ~300k errors score in about 20 s in under 3 GB.
+the value columns, numpy on the ~10M candidate pairs of child rows, the big truth
+sheets read column by column): ~943k persons, ~3.6M child rows and ~300k errors
+score in about 25 s (2 cores) in about 4 GB with the export read.
 
 Decisions where the design doc is silent
 ---------------------------------------
@@ -29,16 +30,35 @@ Decisions where the design doc is silent
   nobody else's; the 档案编号 error then scores ``left_wrong``. An export record
   matched to no truth record is ``unexpected_records``; a second export row with
   the same key is ``duplicate_export_records`` (only the first is scored).
-* **Child rows.** Per person, truth rows are sorted by 起始时间 (clean), ties
-  by ``seq``; export rows by 起始时间 as exported, ties by their order in the
-  export file; rows without 起始时间 sort last. Rows are paired by position
-  in these orders. 起始时间 is read leniently for the sort (``2019/3/5``,
-  ``20190305``, ``2019年3月5日`` sort as 2019-03-05) so that a date left dirty
-  misaligns nothing; an emptied one sorts last and may misalign its person's
-  later rows. Export child rows find their person by (agency_code, 档案编号),
-  whether or not the person row was exported. A dropped or extra child row
-  shifts the pairing of that person's later rows (their cells show as false
-  repairs) and counts in missing/unexpected_child_rows.
+* **Child rows.** Export child rows find their person by (agency_code, 档案编号),
+  whether or not the person row was exported. Per person and sheet, truth and export
+  rows are paired by how well they agree, not by position alone, so that a start
+  date left dirty, a row dropped or added, or rows listed in another order do not
+  pair a row with its sibling (whose every cell would show as a false repair):
+
+  - a person with one row on each side pairs them;
+  - otherwise every (truth row, export row) of the person is a candidate, scored by
+    *agreement*: 2 per equal cell of the sheet's compared columns but 公民身份号码
+    (values trimmed, '' as null, null == null); for 起始时间 / 终止时间 2 when the
+    lenient dates are equal (``_date_key``: ``2019/3/5``, ``20190305``,
+    ``2019年3月5日``, an Excel serial, full-width digits all read as 2019-03-05)
+    and 1 when compatible — same year and month whatever the day, or same year when
+    either month is not 1–12. So an unresolvable date left dirty (month-only
+    ``2015.02``, impossible ``2019-02-30``, ``2016-13-03``, day and month swapped
+    ``2016-14-03``) still agrees with its clean value;
+  - candidates are taken greedily, best first: highest agreement, then the smallest
+    distance between the rows' positions in date order (truth rows sorted by clean
+    起始时间, ties by ``seq``; export rows by lenient 起始时间 as exported, ties by
+    file order; no date sorts last), then truth row, then export row. Vectorised in
+    rounds: every candidate that is the best remaining one of both its rows is
+    taken, then the rows taken leave (the same result as one pair at a time). Rows
+    that agree equally — identical rows, say — pair in date order, as before;
+  - a person with more than 2,500 candidates (truth rows × export rows) pairs by
+    position in date order only (bounded cost).
+
+  Truth rows left unpaired count in missing_child_rows, export rows left unpaired in
+  unexpected_child_rows. A value changed wrongly still shows: its row pairs by its
+  other cells.
 * **Review of a child field.** The person's 待核实字段 must name the child
   sheet's header (``工作单位``, ``起始时间`` …) — any of that person's rows.
   A qualified token such as ``工作经历.工作单位`` or ``工作经历:工作单位`` counts as
@@ -89,7 +109,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from archives_domain.collection_form import (
-    DROPPED_HEADERS, EXPORT_EXTRA_HEADERS, HEADERS, PERSON_HEADERS, QUARANTINE_HEADERS, SHEET_PERSON,
+    DATE_HEADERS, DROPPED_HEADERS, EXPORT_EXTRA_HEADERS, HEADERS, PERSON_HEADERS, QUARANTINE_HEADERS, SHEET_PERSON,
     SHEET_STUDY, SHEET_WORK,
 )
 from synth.export_reader import QUARANTINE_FILE, STRING, Export, read_export
@@ -218,7 +238,19 @@ def _date_key(values) -> np.ndarray:
     2019年3月5日 → 20190305; 2019.03 → 20190300)."""
     if len(values) == 0:
         return np.zeros(0, dtype=np.int64)
-    arr = pc.replace_substring_regex(pc.utf8_normalize(_pa(values), form="NFKC"), r"\s+", "")
+    values = _pa(values)
+    canon = pc.fill_null(pc.match_substring_regex(values, r"^\d{4}-\d{2}-\d{2}$"), False)
+    n_canon = pc.sum(canon).as_py() or 0
+    if n_canon:                 # the canonical form (most cells) the fast way, the rest below
+        key = np.full(len(values), _LAST, dtype=np.int64)
+        mask = canon.to_numpy(zero_copy_only=False)
+        key[mask] = pc.cast(pc.replace_substring(values.filter(canon), "-", ""), pa.int64()).to_numpy(
+            zero_copy_only=False)
+        rest = np.flatnonzero(~mask & pc.is_valid(values).to_numpy(zero_copy_only=False))
+        if len(rest):
+            key[rest] = _date_key(values.take(pa.array(rest)))
+        return key
+    arr = pc.replace_substring_regex(pc.utf8_normalize(values, form="NFKC"), r"\s+", "")
     m = pc.extract_regex(arr, _DATE_RE)
     valid = pc.fill_null(pc.is_valid(m), False).to_numpy(zero_copy_only=False)
 
@@ -239,6 +271,144 @@ def _date_key(values) -> np.ndarray:
                   + (month.astype(np.int64) % 12 + 1) * 100 + (day - month).astype(np.int64) + 1)
     return key
 
+
+# ---------------------------------------------------------------- pairing child rows
+
+_MATCH_CAP = 2_500      # a person with more candidate pairs (truth rows × export rows) pairs by date order
+
+
+def _codes(t: pa.ChunkedArray, x: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes for truth and export strings in one dictionary, after light normalisation
+    (trimmed, '' as null); null → -1. Equal codes ⇔ equal values (null == null)."""
+    n_t = len(t)
+    arr = pa.chunked_array(list(t.chunks) + list(x.chunks), pa.large_string()).combine_chunks()
+    if len(arr) == 0:
+        return np.zeros(0, np.int32), np.zeros(0, np.int32)
+    arr = pc.utf8_trim(arr, _TRIM)
+    arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.large_string()), arr)
+    idx = pc.fill_null(pc.dictionary_encode(arr).indices, -1).to_numpy(zero_copy_only=False).astype(np.int32)
+    return idx[:n_t], idx[n_t:]
+
+
+class _Agreement:
+    """How well truth child rows agree with export rows. ``_Agreement(...)(c_rows, x_rows)`` reads the
+    cells of those rows and returns ``agree(ci, xi)`` for pairs (positions in c_rows, x_rows): 2 per
+    equal cell (see ``_codes``) of the compared columns but 公民身份号码 (the same on all of a person's
+    rows); for a date column 2 when the lenient dates (``_date_key``) are equal, 1 when compatible:
+    same year, and same month or either month not 1–12 (a month-only ``2015.02``, an impossible
+    ``2019-02-30``, ``2016-13-03`` or day/month swapped ``2016-14-03`` left dirty)."""
+
+    def __init__(self, truth: Truth, sheet: str, xdf: pd.DataFrame, date_keys: dict):
+        self.truth, self.sheet, self.xdf, self.date_keys = truth, sheet, xdf, date_keys
+        self.cols = [c for c in HEADERS[sheet] if c not in NOT_COMPARED and c != ID and c in truth.columns(sheet)]
+
+    def __call__(self, c_rows: np.ndarray, x_rows: np.ndarray):
+        values, dates = [], []
+        ci, xi = pa.array(c_rows), pa.array(x_rows)
+        for col in self.cols:
+            x_col = _pa(self.xdf[col]).take(xi) if col in self.xdf.columns else \
+                pa.chunked_array([pa.nulls(len(x_rows), pa.large_string())])
+            if col in DATE_HEADERS[self.sheet]:
+                if col in self.date_keys:
+                    tk, xk = self.date_keys[col]
+                    tk, xk = tk[c_rows], xk[x_rows]
+                else:
+                    tk, xk = _date_key(_pa(self.truth.column(self.sheet, col)).take(ci)), _date_key(x_col)
+                dates.append((tk, xk, *self._loose(tk), *self._loose(xk)))
+            else:
+                values.append(_codes(_pa(self.truth.column(self.sheet, col)).take(ci), x_col))
+
+        def agree(c: np.ndarray, x: np.ndarray) -> np.ndarray:
+            s = np.zeros(len(c), dtype=np.int32)
+            for tc, xc in values:
+                s += (tc[c] == xc[x]) * np.int32(2)
+            for tk, xk, t_ym, t_y, t_loose, x_ym, x_y, x_loose in dates:
+                exact = tk[c] == xk[x]
+                s += exact * np.int32(2)
+                s += (~exact & ((t_ym[c] == x_ym[x]) | ((t_y[c] == x_y[x]) & (t_loose[c] | x_loose[x])))
+                      ).astype(np.int32)
+            return s
+        return agree
+
+    @staticmethod
+    def _loose(key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per date key: year·month, year (-1 for no date: two missing dates are equal, never compatible)
+        and whether the month is not 1–12."""
+        ym = key // 100
+        none = key == _LAST
+        month = ym % 100
+        return (np.where(none, -1, ym).astype(np.int32), np.where(none, -1, ym // 100).astype(np.int32),
+                (month < 1) | (month > 12))
+
+
+def _pair_rows(c_tid: np.ndarray, x_tid: np.ndarray, c_rank: np.ndarray, x_rank: np.ndarray, agreement,
+               cap: int = _MATCH_CAP) -> np.ndarray:
+    """c2x: the export row paired with each truth child row (-1: none). A person with one row on each
+    side pairs them. Otherwise the candidates are all (truth, export) rows of the person, taken
+    greedily, best first by (agreement desc, |c_rank - x_rank|, c, x) where ``agreement(c_rows,
+    x_rows)`` gives the scorer (see ``_Agreement``); in rounds: a pair that is the best remaining
+    candidate of both its rows is taken, and the rows taken leave. A person with more than ``cap``
+    candidates pairs by equal rank (date order)."""
+    n_c, n_x = len(c_tid), len(x_tid)
+    c2x = np.full(n_c, -1, dtype=np.int64)
+    c_ok = np.flatnonzero(c_tid >= 0)
+    x_ok = np.flatnonzero(x_tid >= 0)
+    if len(c_ok) == 0 or len(x_ok) == 0:
+        return c2x
+    size = int(max(c_tid.max(), x_tid.max())) + 1
+    nx = np.bincount(x_tid[x_ok], minlength=size).astype(np.int64)
+    nt = np.bincount(c_tid[c_ok], minlength=size).astype(np.int64)
+    xs = x_ok[np.argsort(x_tid[x_ok], kind="stable")]        # export rows grouped by person
+    first = np.r_[0, np.cumsum(nx)]
+    c_t = c_tid[c_ok]
+    single = (nt == 1) & (nx == 1)
+    cs = c_ok[single[c_t]]
+    c2x[cs] = xs[first[c_tid[cs]]]
+    crowded = nt * nx > cap
+    if crowded.any():
+        cb = c_ok[crowded[c_t]]
+        xb = x_ok[crowded[x_tid[x_ok]]]
+        width = int(max(c_rank.max(initial=0), x_rank.max(initial=0))) + 1
+        pos = pd.Index(x_tid[xb] * width + x_rank[xb]).get_indexer(c_tid[cb] * width + c_rank[cb])
+        c2x[cb] = np.where(pos >= 0, xb[np.maximum(pos, 0)] if len(xb) else -1, -1)
+
+    rest = (nt * nx > 1) & ~crowded
+    cs = c_ok[rest[c_t]]                                      # ascending
+    if len(cs) == 0:
+        return c2x
+    x_sel = x_ok[rest[x_tid[x_ok]]]                           # ascending
+    x_pos = np.full(n_x, -1, dtype=np.int64)
+    x_pos[x_sel] = np.arange(len(x_sel))
+    k = nx[c_tid[cs]]
+    ends = np.cumsum(k)
+    ci = np.repeat(np.arange(len(cs)), k)                     # pairs in (c, x) order
+    px = xs[np.repeat(first[c_tid[cs]], k) + np.arange(ends[-1]) - np.repeat(ends - k, k)]
+    xi = x_pos[px]
+    pc_ = cs[ci]
+    score = agreement(cs, x_sel)(ci, xi).astype(np.int64)
+    del ci, xi
+    dist = np.minimum(np.abs(c_rank[pc_] - x_rank[px]), 2**31 - 1)
+    order = np.argsort((score.max() - score) << 32 | dist, kind="stable")
+    del score, dist
+    pc_, px = pc_[order], px[order]
+    prio = np.arange(len(pc_), dtype=np.int64)
+    c_done = np.zeros(n_c, dtype=bool)
+    x_done = np.zeros(n_x, dtype=bool)
+    none = np.iinfo(np.int64).max
+    best_c = np.full(n_c, none, dtype=np.int64)
+    best_x = np.full(n_x, none, dtype=np.int64)
+    while len(pc_):
+        np.minimum.at(best_c, pc_, prio)
+        np.minimum.at(best_x, px, prio)
+        take = (best_c[pc_] == prio) & (best_x[px] == prio)
+        c2x[pc_[take]] = px[take]
+        c_done[pc_[take]] = True
+        x_done[px[take]] = True
+        best_c[pc_] = none
+        best_x[px] = none
+        keep = ~(c_done[pc_] | x_done[px])
+        pc_, px, prio = pc_[keep], px[keep], prio[keep]
+    return c2x
 
 def _frame(table: pa.Table, columns=None) -> pd.DataFrame:
     """Some columns of a truth table as pandas (strings → StringDtype)."""
@@ -463,11 +633,9 @@ def score(truth_dir, export_dir, export: Export | None = None) -> dict:
         x_tid = _lookup(xdf, key_table, KEYS, "tid")
         x_start = _date_key(xdf["起始时间"]) if len(xdf) else np.zeros(0, np.int64)
         x_rank = _ranks(x_tid, x_start, np.arange(len(xdf), dtype=np.int64))
-        big = int(max(c_rank.max(initial=0), x_rank.max(initial=0))) + 1
-        x_ok = np.flatnonzero(x_tid >= 0)
-        xkey = pd.Index(x_tid[x_ok] * big + x_rank[x_ok])
-        pos = xkey.get_indexer(np.where(c_tid >= 0, c_tid * big + c_rank, -1))
-        c2x = np.where((pos >= 0) & (c_tid >= 0), x_ok[np.maximum(pos, 0)] if len(x_ok) else -1, -1)
+        agree = _Agreement(truth, sheet, xdf, {"起始时间": (c_start, x_start)})
+        c2x = _pair_rows(c_tid, x_tid, c_rank, x_rank, agree)
+        del agree
         matched_x = np.zeros(len(xdf), dtype=bool)
         matched_x[c2x[c2x >= 0]] = True
         child[sheet] = {"tc": tc, "c_tid": c_tid, "c2x": c2x, "x_tid": x_tid,

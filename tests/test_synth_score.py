@@ -88,15 +88,15 @@ RESOLVABLE = sum(e[-1] for e in ERRORS)
 NON_RESOLVABLE = len(ERRORS) - RESOLVABLE
 
 
-def _write_truth(root: Path, errors=ERRORS) -> Path:
+def _write_truth(root: Path, errors=ERRORS, study=STUDY, work=WORK) -> Path:
     truth = root / "truth"
     truth.mkdir(parents=True)
     persons = pd.DataFrame(PERSONS)
     pq.write_table(pa.Table.from_pandas(persons, preserve_index=False), truth / "persons.parquet")
-    study = pd.DataFrame(STUDY, columns=["agency_code", "档案编号", "seq"] + list(STUDY_HEADERS[2:]))
+    study = pd.DataFrame(study, columns=["agency_code", "档案编号", "seq"] + list(STUDY_HEADERS[2:]))
     study.insert(3, "公民身份号码", study["档案编号"].map({p["档案编号"]: p["公民身份号码"] for p in PERSONS}))
     pq.write_table(pa.Table.from_pandas(study, preserve_index=False), truth / "study.parquet")
-    work = pd.DataFrame(WORK, columns=["agency_code", "档案编号", "seq"] + list(WORK_HEADERS[2:]))
+    work = pd.DataFrame(work, columns=["agency_code", "档案编号", "seq"] + list(WORK_HEADERS[2:]))
     work.insert(3, "公民身份号码", work["档案编号"].map({p["档案编号"]: p["公民身份号码"] for p in PERSONS}))
     pq.write_table(pa.Table.from_pandas(work, preserve_index=False), truth / "work.parquet")
     err = pd.DataFrame(errors, columns=["agency_code", "档案编号", "sheet", "seq", "field", "dirty", "clean",
@@ -156,15 +156,16 @@ def _totals(result):
     return {k: sum(c[k] for c in result["categories"].values()) for k in CATEGORY_KEYS}
 
 
-def _assert_perfect(result):
+def _assert_perfect(result, errors=ERRORS):
+    resolvable = sum(e[-1] for e in errors)
     for cat, c in result["categories"].items():
         assert c["changed_wrong"] == 0 and c["left_wrong"] == 0, (cat, c)
         assert c["repaired_right"] + c["sent_to_review"] == c["injected"], (cat, c)
     t = _totals(result)
-    assert t["injected"] == len(ERRORS)
-    assert t["resolvable"] == RESOLVABLE
-    assert t["repaired_right"] == RESOLVABLE
-    assert t["sent_to_review"] == NON_RESOLVABLE
+    assert t["injected"] == len(errors)
+    assert t["resolvable"] == resolvable
+    assert t["repaired_right"] == resolvable
+    assert t["sent_to_review"] == len(errors) - resolvable
     assert result["false_repairs"] == 0
     assert result["auto_precision"] == 1.0
     assert result["resolvable_recall"] == 1.0
@@ -282,19 +283,88 @@ def test_review_flag_counts_for_a_non_resolvable_value_and_qualified_tokens(perf
     assert result["review_flags_without_error"] == 1                            # 备注 on A006
 
 
-def test_child_rows_are_matched_by_start_date_not_file_order(perfect, truth):
+def test_child_rows_are_matched_by_content_not_file_order(perfect, truth):
     df = _load(perfect, A1, SHEET_WORK)
-    _save(df.iloc[::-1], perfect, A1, SHEET_WORK)      # reversed: A003's tie (seq 1, 2) is now swapped
+    _save(df.iloc[::-1], perfect, A1, SHEET_WORK)      # reversed: A003's tie on 起始时间 (seq 1, 2) swapped too
+    _assert_perfect(score(truth, perfect))              # the tie pairs by its other cells
+
+
+# Two rows of one person in the same month, the earlier start date left dirty (unresolvable) in a form
+# that sorts after its sibling (or before it): by date order alone the rows would pair crosswise.
+WORK_SAME_MONTH = WORK + [
+    (A1, "A005", 0, "2015-02-03", "2015-02-27", "贵州癸咨询有限公司", "咨询部", "顾问"),
+    (A1, "A005", 1, "2015-02-28", "2018-06-30", "贵州子电子有限公司", "生产部", "技术员"),
+    (A1, "A005", 2, "2018-07-01", None, "贵州丑医药有限公司", "质量部", "质检员"),
+    (A1, "A002", 0, "2016-03-14", "2016-03-20", "贵州寅旅游有限公司", "导游部", "导游"),
+    (A1, "A002", 1, "2016-03-21", None, "贵州卯餐饮有限公司", "前厅部", "领班"),
+    (A2, "B002", 0, "2019-02-01", "2019-02-14", "贵州辰教育有限公司", "教务部", "助教"),
+    (A2, "B002", 1, "2019-02-15", None, "贵州巳传媒有限公司", "编辑部", "编辑"),
+]
+ERRORS_SAME_MONTH = ERRORS + [
+    (A1, "A005", SHEET_WORK, 1, "起始时间", "2015.02", "2015-02-28", "date_month_only", False),  # sorts 1st
+    (A1, "A002", SHEET_WORK, 0, "起始时间", "2016-14-03", "2016-03-14", "date_impossible", False),  # sorts last
+    (A2, "B002", SHEET_WORK, 0, "起始时间", "2019-02-30", "2019-02-01", "date_impossible", False),  # sorts last
+]
+
+
+@pytest.fixture
+def truth_same_month(tmp_path) -> Path:
+    return _write_truth(tmp_path / "same_month", ERRORS_SAME_MONTH, work=WORK_SAME_MONTH)
+
+
+def test_an_unresolvable_date_left_dirty_does_not_misalign_its_siblings(truth_same_month, tmp_path):
+    truth = truth_same_month
+    perfect = export_from_truth(truth, tmp_path / "perfect")
     result = score(truth, perfect)
-    assert result["categories"]["employer_abbrev"]["repaired_right"] == 1
-    # ties on 起始时间 pair in file order: the swapped tie shows as 3 differing cells on each of 2 rows
-    assert result["false_repairs_by_field"] == {f"{SHEET_WORK}.工作单位": 2, f"{SHEET_WORK}.部门": 2,
-                                                f"{SHEET_WORK}.职务": 2}
-    df = _load(perfect, A1, SHEET_WORK)
-    a003 = df.index[df["档案编号"] == "A003"]
-    df.loc[a003] = df.loc[a003[::-1]].to_numpy()       # order the tie back; the rest stays reversed
-    _save(df, perfect, A1, SHEET_WORK)
-    _assert_perfect(score(truth, perfect))
+    _assert_perfect(result, ERRORS_SAME_MONTH)
+    assert result["categories"]["date_impossible"]["sent_to_review"] == 2
+    for agency in (A1, A2):                                               # rows listed in another order
+        _save(_load(perfect, agency, SHEET_WORK).iloc[::-1], perfect, agency, SHEET_WORK)
+    _assert_perfect(score(truth, perfect), ERRORS_SAME_MONTH)
+
+    nothing = export_from_truth(truth, tmp_path / "nothing", leave_dirty="all")
+    result = score(truth, nothing)
+    assert _totals(result)["left_wrong"] == len(ERRORS_SAME_MONTH)
+    assert result["false_repairs"] == 0 and result["missing_child_rows"] == {SHEET_STUDY: 0, SHEET_WORK: 0}
+
+
+def test_a_wrong_child_value_is_still_caught(truth_same_month, tmp_path):
+    truth = truth_same_month
+    export = export_from_truth(truth, tmp_path / "export")
+    _set(export, A1, SHEET_WORK, "A005", "部门", "咨询部", nth=1)          # its sibling's value
+    _set(export, A1, SHEET_WORK, "A002", "起始时间", "2016-03-15", nth=0)   # the impossible date, wrongly
+    _set(export, A1, SHEET_PERSON, "A002", "待核实字段", "")                # … and not flagged
+    _set(export, A2, SHEET_WORK, "B002", "终止时间", "2019-02-13", nth=0)   # a clean cell
+    result = score(truth, export)
+    assert result["false_repairs_by_field"] == {f"{SHEET_WORK}.部门": 1, f"{SHEET_WORK}.终止时间": 1}
+    assert result["categories"]["date_impossible"]["changed_wrong"] == 1
+    assert result["categories"]["date_impossible"]["sent_to_review"] == 1
+    assert result["categories"]["date_month_only"]["sent_to_review"] == 2
+
+
+def test_a_dropped_child_row_does_not_shift_its_siblings(truth_same_month, tmp_path):
+    truth = truth_same_month
+    export = export_from_truth(truth, tmp_path / "export")
+    df = _load(export, A1, SHEET_WORK)
+    _save(df.drop(df.index[df["档案编号"] == "A005"][0]), export, A1, SHEET_WORK)   # A005's first row lost
+    result = score(truth, export)
+    assert result["missing_child_rows"] == {SHEET_STUDY: 0, SHEET_WORK: 1}
+    assert result["unexpected_child_rows"] == {SHEET_STUDY: 0, SHEET_WORK: 0}
+    assert result["false_repairs"] == 0
+    assert result["categories"]["date_month_only"]["sent_to_review"] == 2       # A005 seq 1 still found
+
+
+def test_pairing_ties_fall_back_to_date_order_and_crowded_persons_pair_by_position():
+    import numpy as np
+
+    from synth.score import _pair_rows
+    c_tid, x_tid = np.array([0, 0, 0, 1]), np.array([1, 0, 0, 0, 2])
+    c_rank, x_rank = np.array([0, 1, 2, 0]), np.array([0, 2, 0, 1, 0])
+    equal = lambda cs, xs: lambda c, x: np.zeros(len(c), np.int32)  # noqa: E731   (nothing agrees better)
+    assert _pair_rows(c_tid, x_tid, c_rank, x_rank, equal).tolist() == [2, 3, 1, 0]
+    prefer = lambda cs, xs: lambda c, x: ((cs[c] == 0) & (xs[x] == 1)) * np.int32(2)  # noqa: E731
+    assert _pair_rows(c_tid, x_tid, c_rank, x_rank, prefer).tolist() == [1, 3, 2, 0]
+    assert _pair_rows(c_tid, x_tid, c_rank, x_rank, prefer, cap=4).tolist() == [2, 3, 1, 0]   # 3 × 3 > 4
 
 
 def test_quarantined_record_counts_apart(perfect, truth):
