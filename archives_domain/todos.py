@@ -102,7 +102,7 @@ def _insert_ignoring_duplicates(s: Session, rows: list[dict]) -> int:
 
 
 def generate_todos(s: Session, agency_code: str, day: dt.date, *, receipt_days: int = RECEIPT_DAYS) -> int:
-    """Upsert the agency's to-dos for `day`; close the ones whose reason is gone. Returns rows inserted.
+    """Upsert the agency's to-dos for `day`; close the ones whose reason is gone. Returns the new to-dos.
 
     The caller commits.
     """
@@ -112,6 +112,8 @@ def generate_todos(s: Session, agency_code: str, day: dt.date, *, receipt_days: 
                           .where(Todo.agency_code == agency_code, Todo.status.in_(OPEN),
                                  Todo.source_table.is_not(None))).all()
     carried = {(r.business_type, r.source_table, r.source_id) for r in open_rows if r.due_on < day}
+    carried |= set(s.execute(select(Todo.business_type, Todo.source_table, Todo.source_id)
+                             .where(Todo.agency_code == agency_code, Todo.due_on == day)).tuples())
     gone = [r.id for r in open_rows if (r.business_type, r.source_table, r.source_id) not in wanted]
     now = now_utc()
     if gone:
@@ -123,4 +125,5 @@ def generate_todos(s: Session, agency_code: str, day: dt.date, *, receipt_days: 
                  source_id=c.source_id, title=c.title[:255], detail=c.detail, due_on=day, status="待分配",
                  version=1, created_at=now, created_by=SYSTEM, updated_at=now, updated_by=SYSTEM)
             for key, c in wanted.items() if key not in carried]
-    return _insert_ignoring_duplicates(s, rows)
+    _insert_ignoring_duplicates(s, rows)  # a concurrent run may have inserted some of them: those are kept
+    return len(rows)
