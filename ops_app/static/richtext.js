@@ -20,6 +20,7 @@
     box.className = "form-control richtext-box"; box.contentEditable = "true";
     box.id = area.id + "-editor"; box.innerHTML = area.value;
     area.style.display = "none";
+    area.removeAttribute("required");  /* hidden: the browser could not point at it; the server checks */
     area.parentNode.insertBefore(bar, area);
     area.parentNode.insertBefore(box, area);
     area.form.addEventListener("submit", function () { area.value = box.innerHTML; });
