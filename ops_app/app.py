@@ -53,7 +53,9 @@ def create_app(settings: Settings | None = None, testing: bool = False, config: 
     from .security.headers import add_headers, csp_nonce
     from .security.session_guard import guard
     with app.app_context():
-        AppBuilder(app, db.session)  # registers FAB's before_request (g.user) first …
+        appbuilder = AppBuilder(app, db.session)  # registers FAB's before_request (g.user) first …
+        from .views import register_business_views
+        register_business_views(appbuilder)
     app.before_request(guard)        # … so the session guard runs after it
     app.after_request(add_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce

@@ -47,7 +47,7 @@ def _n(key, label, *children, endpoint=None, icon=None, aliases=()):
 MENU: tuple[MenuNode, ...] = (
     _n("workbench", "工作台", endpoint="WorkbenchView.index", icon="fa-home"),
     _n("personal", "个人快捷受理",
-       _n("personal.info", "个人信息管理", _n("personal.info.basic", "基础信息")),
+       _n("personal.info", "个人信息管理", _n("personal.info.basic", "基础信息", endpoint="PersonView.list")),
        _n("personal.business", "可办业务",
           _n("personal.business.transfer_in", "档案转入"),
           _n("personal.business.transfer_out", "档案转出"),
@@ -90,7 +90,7 @@ MENU: tuple[MenuNode, ...] = (
        _n("stats.custom", "自定义查询"),
        icon="fa-bar-chart"),
     _n("system", "系统管理",
-       _n("system.notice", "通知公告"),
+       _n("system.notice", "通知公告", endpoint="NoticeView.list"),
        _n("system.permission", "用户权限"),
        _n("system.log", "系统日志"),
        icon="fa-cogs"),
