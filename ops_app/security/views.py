@@ -64,10 +64,11 @@ class TotpView(BaseView):
             outcome = self.appbuilder.sm.check_totp(user, form.code.data)
             if outcome.user is not None:
                 return complete_login(outcome.user, outcome.must_change, session.get(MFA_NEXT) or "/")
-            flash(outcome.message, "danger")
             if "锁定" in (outcome.message or ""):
-                session.clear()
+                session.clear()  # the pending login ends with the lock (then the message, kept in the new session)
+                flash(outcome.message, "danger")
                 return redirect(url_for("ArchivesAuthDBView.login"))
+            flash(outcome.message, "danger")
             return redirect(url_for(".verify"))
         return self.render_template("security/totp_verify.html", title="动态口令", form=form, username=user.username,
                                     appbuilder=self.appbuilder), 200, NO_STORE
@@ -94,10 +95,11 @@ class TotpView(BaseView):
                 if signed_in:
                     return redirect(url_for(".enroll"))
                 return complete_login(outcome.user, outcome.must_change, session.get(MFA_NEXT) or "/")
-            flash(outcome.message, "danger")
             if "锁定" in (outcome.message or ""):
-                session.clear()
+                session.clear()  # the pending login ends with the lock (then the message, kept in the new session)
+                flash(outcome.message, "danger")
                 return redirect(url_for("ArchivesAuthDBView.login"))
+            flash(outcome.message, "danger")
             return redirect(url_for(".enroll"))
         secret = sm.totp_enrolment_secret(user)
         uri = totp.provisioning_uri(secret, user.username)
