@@ -29,6 +29,9 @@ from .models.base import now_utc
 from .pii.keyring import Keyring
 
 GENESIS_MAC = "0" * 64
+# 等保三级: audit records kept at least 180 days. Nothing in the system deletes audit rows at all
+# (tests/test_ops_permissions.py::test_nothing_deletes_audit_rows); a future purge must keep this floor.
+RETENTION_DAYS = 180
 # The fields that the mac covers, in the canonical JSON (id is assigned by the
 # database after the mac is computed, so order is proven by the chain instead).
 FIELDS = ("ts", "username", "agency_code", "module1", "module2", "module3", "action", "summary",

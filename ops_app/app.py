@@ -9,6 +9,7 @@ from flask_appbuilder import AppBuilder
 from flask_appbuilder.models.sqla.base import SQLA
 from flask_wtf.csrf import CSRFProtect
 
+from archives_domain.accounts.grants import seal_key
 from archives_domain.audit import audit_key
 from archives_domain.config import Settings
 from archives_domain.db import make_engine
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None, testing: bool = False, config: 
     app = Flask(__name__, template_folder=str(HERE / "templates"), static_folder=str(HERE / "static"))
     app.config.update(flask_config(settings, codec.keyring, testing=testing))
     app.config["ARCHIVES_AUDIT_KEY"] = audit_key(codec.keyring)
+    app.config["ARCHIVES_SEAL_KEY"] = seal_key(codec.keyring)
     app.config.update(config or {})
     app.extensions["archives_codec"] = codec
     hops = int(os.environ.get("ARCHIVES_PROXY_HOPS", "0"))
@@ -51,14 +53,32 @@ def create_app(settings: Settings | None = None, testing: bool = False, config: 
     CSRFProtect(app)
     db = ArchivesSQLA(app)
     from .security.headers import add_headers, csp_nonce
+    from .security.permissions import access_guard
     from .security.session_guard import guard
     with app.app_context():
         appbuilder = AppBuilder(app, db.session)  # registers FAB's before_request (g.user) first …
         from .views import register_business_views
         register_business_views(appbuilder)
-    app.before_request(guard)        # … so the session guard runs after it
+        _register_security_views(appbuilder)
+    app.before_request(guard)        # … so the session guard runs after it, then the module permissions
+    app.before_request(access_guard)
     app.after_request(add_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     from .menu import MENU, UNDER_CONSTRUCTION
-    app.jinja_env.globals.update(archives_menu=MENU, under_construction=UNDER_CONSTRUCTION)
+    from .security.permissions import can
+    app.jinja_env.globals.update(archives_menu=MENU, under_construction=UNDER_CONSTRUCTION, archives_can=can)
     return app
+
+
+def _register_security_views(appbuilder) -> None:
+    """TOTP, 用户权限 and 系统日志; then the permission catalogue and the built-in roles' defaults."""
+    from .security.permissions import endpoint_modules, initialise
+    from .security.views import TotpView
+    from .views.audit_log import AuditLogView
+    from .views.permissions import PermissionTreeView
+    for view in (TotpView, PermissionTreeView, AuditLogView):
+        appbuilder.add_view_no_menu(view())
+    from flask import current_app
+    app = current_app
+    app.extensions["archives_endpoint_modules"] = endpoint_modules(app)
+    initialise(appbuilder.sm.session, app.config["ARCHIVES_SEAL_KEY"])

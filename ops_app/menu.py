@@ -91,8 +91,8 @@ MENU: tuple[MenuNode, ...] = (
        icon="fa-bar-chart"),
     _n("system", "系统管理",
        _n("system.notice", "通知公告", endpoint="NoticeView.list"),
-       _n("system.permission", "用户权限"),
-       _n("system.log", "系统日志"),
+       _n("system.permission", "用户权限", endpoint="PermissionTreeView.index"),
+       _n("system.log", "系统日志", endpoint="AuditLogView.index"),
        icon="fa-cogs"),
 )
 

@@ -26,7 +26,7 @@ def flask_config(settings: Settings, keyring: Keyring, *, testing: bool) -> dict
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_FOLDER": "translations",
         "LANGUAGES": {"zh": {"flag": "cn", "name": "简体中文"}, "en": {"flag": "gb", "name": "English"}},
-        # Tables belong to our migrations; permissions are synchronised by the permission slice, not at start.
+        # Tables belong to our migrations; module permissions are created by ops_app.security.permissions.initialise.
         "FAB_CREATE_DB": False,
         "FAB_UPDATE_PERMS": False,
         "FAB_ADD_SECURITY_API": False,

@@ -111,7 +111,22 @@ def ops_settings(engine, settings):
     s = dataclasses.replace(settings, database_url=engine.url.render_as_string(hide_password=False))
     verify_keys(engine, codec_from_settings(s))
     seed_agencies_and_users(engine, {"clerk1": ["档案经办人"], "sysadm": ["系统管理员"]})
+    relax_totp(engine, codec_from_settings(s).keyring, "档案经办人")
     return s
+
+
+def relax_totp(engine, keyring, *role_names):
+    """TOTP is on by default for every role; tests of other controls sign clerks in with the password alone,
+    the role relaxed through the same sealed policy a 安全管理员 sets on the 用户权限 page."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from archives_domain.accounts import grants
+    from archives_domain.models import Role
+    with Session(engine) as s:
+        for role in s.scalars(select(Role).where(Role.name.in_(role_names))):
+            grants.set_role_policy(s, grants.seal_key(keyring), role, totp_required=False, by="test-fixture")
+        s.commit()
 
 
 @pytest.fixture

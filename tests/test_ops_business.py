@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from archives_domain import audit
 from archives_domain.models import ArchiveTransferIn, ArchiveTransferOut, Notice, Person, Todo
 from archives_domain.todos import generate_todos
+from ops_http import login_admin
 from biz_seed import COUNTY_B, COUNTY_C, GROUP, ID_A, ID_B, PREFECTURE, seed_persons, seed_todo_sources, \
     seed_tree_and_users
 from conftest import COUNTY, INITIAL_PASSWORD, PROVINCE
@@ -28,7 +29,7 @@ def _text(resp):
 
 @pytest.fixture
 def biz(ops_app, engine, codec):
-    ids = seed_tree_and_users(engine)
+    ids = seed_tree_and_users(engine, codec)
     ids["persons"] = seed_persons(engine, codec)
     return ids
 
@@ -164,11 +165,12 @@ def test_a_clerk_sees_only_their_agency_a_provincial_user_sees_all(ops_app, engi
     assert prov.get(f"/api/v1/person/{pb}").get_json()["result"]["id_number"] == "520103********3456"
     assert prov.get(f"/person/{pa}").status_code == 200 and prov.get(f"/person/{pb}").status_code == 200
 
-    pref = client_for(ops_app, "prefstat")  # a prefecture sees its counties, not the province's others
+    pref = client_for(ops_app, "prefquery")  # a prefecture sees its counties, not the province's others
     assert {r["archive_no"] for r in pref.get("/api/v1/person/").get_json()["result"]} == {"HHG2024001"}
     assert pref.get(f"/person/{pc}").status_code == 200 and pref.get(f"/person/{pb}").status_code == 404
 
-    admin = client_for(ops_app, "sysadm")  # 三员分立: the system administrator reads no business data
+    admin = ops_app.test_client()  # 三员分立: the system administrator reads no business data
+    login_admin(admin, "sysadm", INITIAL_PASSWORD)
     assert admin.get("/person/").status_code == 403 and admin.get("/api/v1/person/").status_code == 403
     assert ops_app.test_client().get("/api/v1/person/").status_code == 401
 

@@ -31,7 +31,7 @@ def _enter(page, url, username):
 
 
 def test_notice_published_to_a_group_shows_on_members_workbench_only(page, live_url, engine, codec):
-    seed_tree_and_users(engine)
+    seed_tree_and_users(engine, codec)
     _enter(page, live_url, "leader")
     page.click("text=系统管理")
     page.click('[data-menu-key="system.notice"]')
@@ -67,7 +67,7 @@ def test_notice_published_to_a_group_shows_on_members_workbench_only(page, live_
 
 
 def test_todo_assigned_and_done_and_workbench_screenshot(page, live_url, engine, codec, database_url):
-    seed_tree_and_users(engine)
+    seed_tree_and_users(engine, codec)
     persons = seed_persons(engine, codec)
     today = (dt.datetime.utcnow() + dt.timedelta(hours=8)).date()
     seed_todo_sources(engine, persons, today)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped
 
 from .base import Base, col, table_args
@@ -79,6 +79,8 @@ class User(Base):
     totp_secret_enc: Mapped[str | None] = col(String(160), "TOTP动态口令密钥（SM4密文）", info={"pii": "text"})
     totp_enabled: Mapped[bool] = col(Boolean, "是否已启用TOTP动态口令", nullable=False, default=False,
                                      server_default="0")
+    totp_last_step: Mapped[int | None] = col(BigInteger().with_variant(Integer, "sqlite"),
+                                             "最近一次已使用的TOTP时间步（同一时间步的口令不得重放）")
 
 
 class PasswordHistory(Base):
@@ -135,7 +137,8 @@ def _assoc(name: str, comment: str, left: tuple[str, str], right: tuple[str, str
 permission_view_role = _assoc(
     "ab_permission_view_role", "角色拥有的权限",
     ("permission_view_id", "ab_permission_view.id"), ("role_id", "ab_role.id"),
-    Index("idx_permission_view_id", "permission_view_id"), Index("idx_role_id", "role_id"))
+    Index("idx_permission_view_id", "permission_view_id"), Index("idx_role_id", "role_id"),
+    Column("seal", String(64), comment="封印 HMAC-SM3(角色, 权限)；缺失或不符的授予不生效并告警"))
 user_role = _assoc("ab_user_role", "用户的角色", ("user_id", "ab_user.id"), ("role_id", "ab_role.id"))
 user_group = _assoc(
     "ab_user_group", "用户所属用户组", ("user_id", "ab_user.id"), ("group_id", "ab_group.id"),
@@ -143,3 +146,36 @@ user_group = _assoc(
 group_role = _assoc(
     "ab_group_role", "用户组的角色", ("group_id", "ab_group.id"), ("role_id", "ab_role.id"),
     Index("idx_group_id", "group_id"), Index("idx_group_role_id", "role_id"))
+
+
+class UserPermission(Base):
+    """A grant or revocation of one permission for one user, over what the user's roles give (用户权限)."""
+
+    __tablename__ = "ab_user_permission"
+    __table_args__ = table_args("用户个人的权限授予或收回（在其角色权限之上）；每行带HMAC-SM3封印",
+                                UniqueConstraint("user_id", "permission_view_id"))
+    id: Mapped[int] = col(Integer, "主键", primary_key=True)
+    user_id: Mapped[int] = col(Integer, "用户ID", ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False,
+                               index=True)
+    permission_view_id: Mapped[int] = col(Integer, "权限视图ID",
+                                          ForeignKey("ab_permission_view.id", ondelete="CASCADE"), nullable=False)
+    granted: Mapped[bool] = col(Boolean, "授予（真）或收回（假）", nullable=False)
+    seal: Mapped[str | None] = col(String(64), "封印 HMAC-SM3(用户, 权限, 授予/收回)；缺失或不符则不生效并告警")
+    changed_at: Mapped[dt.datetime] = col(DateTime, "设置时间", nullable=False)
+    changed_by: Mapped[str | None] = col(String(128), "设置人（安全管理员用户名）")
+
+
+class RolePolicy(Base):
+    """Per-role security settings that a 安全管理员 may change (TOTP relaxed or not), sealed like grants."""
+
+    __tablename__ = "ab_role_policy"
+    __table_args__ = table_args("角色安全策略（是否必须TOTP动态口令、默认权限是否已初始化）；每行带HMAC-SM3封印")
+    role_id: Mapped[int] = col(Integer, "角色ID", ForeignKey("ab_role.id", ondelete="CASCADE"), primary_key=True,
+                               autoincrement=False)
+    totp_required: Mapped[bool] = col(Boolean, "是否必须使用TOTP动态口令（默认是；三员角色恒为是）",
+                                      nullable=False, default=True, server_default="1")
+    grants_initialised: Mapped[bool] = col(Boolean, "默认权限是否已初始化", nullable=False, default=False,
+                                           server_default="0")
+    seal: Mapped[str | None] = col(String(64), "封印 HMAC-SM3(角色, 策略)；缺失或不符时按最严格策略处理")
+    changed_at: Mapped[dt.datetime] = col(DateTime, "设置时间", nullable=False)
+    changed_by: Mapped[str | None] = col(String(128), "设置人")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 
 class LoginForm(FlaskForm):
@@ -16,3 +16,8 @@ class ChangePasswordForm(FlaskForm):
     new_password = PasswordField("新口令", validators=[DataRequired(message="请输入新口令"), Length(max=128)])
     confirm = PasswordField("确认新口令", validators=[DataRequired(message="请再次输入新口令"),
                                                    EqualTo("new_password", message="两次输入的新口令不一致")])
+
+
+class TotpForm(FlaskForm):
+    code = StringField("动态口令", validators=[DataRequired(message="请输入 6 位动态口令"),
+                                              Regexp(r"^\s*\d{6}\s*$", message="动态口令为 6 位数字")])

@@ -21,7 +21,7 @@ from archives_domain.accounts.users import set_password
 from archives_domain.models.base import now_utc
 from archives_domain.models.security import User as DomainUser
 
-from . import events
+from . import events, totp
 from .models import ArchivesUser
 from .views import ArchivesAuthDBView
 
@@ -74,20 +74,64 @@ class ArchivesSecurityManager(SecurityManager):
             s.commit()
             return LoginOutcome(None, f"账号因连续登录失败已被锁定，请于 {_beijing(user.locked_until)} 后再试")
         if not passwords.check_password(user.password, password or ""):
-            user.fail_login_count = (user.fail_login_count or 0) + 1
-            events.record(s, "登录失败", f"登录失败：口令错误（连续第 {user.fail_login_count} 次）",
-                          username=user.username, agency_code=user.agency_code, result="失败",
-                          object_id=str(user.id))
-            message = BAD_LOGIN
-            if user.fail_login_count >= cfg["ARCHIVES_LOCK_THRESHOLD"]:
-                user.locked_until = now + cfg["ARCHIVES_LOCK_DURATION"]
-                user.fail_login_count = 0
-                minutes = int(cfg["ARCHIVES_LOCK_DURATION"].total_seconds() // 60)
-                events.record(s, "锁定", f"连续 {cfg['ARCHIVES_LOCK_THRESHOLD']} 次登录失败，账号锁定 {minutes} 分钟",
-                              username=user.username, agency_code=user.agency_code, object_id=str(user.id))
-                message = f"连续 {cfg['ARCHIVES_LOCK_THRESHOLD']} 次登录失败，账号已锁定 {minutes} 分钟"
+            return LoginOutcome(None, self._count_failure(user, "口令错误", BAD_LOGIN))
+        must_change = bool(user.must_change_password) or passwords.is_expired(user.password_changed_at, now)
+        return LoginOutcome(user, None, must_change)
+
+    def _count_failure(self, user: ArchivesUser, what: str, message: str) -> str:
+        """A failed factor (password or TOTP code): audited, counted toward the lockout. Commits."""
+        cfg, s = current_app.config, self.session
+        user.fail_login_count = (user.fail_login_count or 0) + 1
+        events.record(s, "登录失败", f"登录失败：{what}（连续第 {user.fail_login_count} 次）",
+                      username=user.username, agency_code=user.agency_code, result="失败", object_id=str(user.id))
+        if user.fail_login_count >= cfg["ARCHIVES_LOCK_THRESHOLD"]:
+            user.locked_until = now_utc() + cfg["ARCHIVES_LOCK_DURATION"]
+            user.fail_login_count = 0
+            minutes = int(cfg["ARCHIVES_LOCK_DURATION"].total_seconds() // 60)
+            events.record(s, "锁定", f"连续 {cfg['ARCHIVES_LOCK_THRESHOLD']} 次登录失败，账号锁定 {minutes} 分钟",
+                          username=user.username, agency_code=user.agency_code, object_id=str(user.id))
+            message = f"连续 {cfg['ARCHIVES_LOCK_THRESHOLD']} 次登录失败，账号已锁定 {minutes} 分钟"
+        s.commit()
+        return message
+
+    # -- TOTP second factor ----------------------------------------------------------
+    def totp_needed(self, user: ArchivesUser) -> bool:
+        """The second factor is asked when the user has it on, or any of their roles requires it."""
+        return bool(user.totp_enabled) or totp.required(self.session, user)
+
+    def totp_enrolment_secret(self, user: ArchivesUser) -> str:
+        """The secret being enrolled (kept encrypted on the user row until confirmed). Commits."""
+        if user.totp_enabled:
+            raise ValueError("已启用动态口令")
+        secret = totp.secret_of(user)
+        if not secret:
+            secret = totp.new_secret()
+            user.totp_secret_enc = totp.encrypt(secret)
+            self.session.commit()
+        return secret
+
+    def check_totp(self, user: ArchivesUser, code: str, *, enrolling: bool = False) -> LoginOutcome:
+        """Check a TOTP code (never the same time step twice); failures count toward the lockout. Commits."""
+        s, now = self.session, now_utc()
+        if user.locked_until and user.locked_until > now:
+            events.record(s, "登录失败", "登录失败：账号锁定期间尝试登录", username=user.username,
+                          agency_code=user.agency_code, result="失败", object_id=str(user.id))
             s.commit()
-            return LoginOutcome(None, message)
+            return LoginOutcome(None, f"账号因连续登录失败已被锁定，请于 {_beijing(user.locked_until)} 后再试")
+        if enrolling == bool(user.totp_enabled):
+            return LoginOutcome(None, "动态口令状态已变化，请重新登录")
+        step = totp.matching_step(totp.secret_of(user), code)
+        if step is None:
+            return LoginOutcome(None, self._count_failure(user, "动态口令错误", "动态口令错误"))
+        if user.totp_last_step is not None and step <= user.totp_last_step:
+            return LoginOutcome(None, self._count_failure(user, "动态口令重复使用（重放）",
+                                                          "该动态口令已使用过，请等待下一个口令"))
+        user.totp_last_step = step
+        if enrolling:
+            user.totp_enabled = True
+            events.record(s, "启用动态口令", "用户完成TOTP动态口令绑定", username=user.username,
+                          agency_code=user.agency_code, object_id=str(user.id))
+        s.commit()
         must_change = bool(user.must_change_password) or passwords.is_expired(user.password_changed_at, now)
         return LoginOutcome(user, None, must_change)
 

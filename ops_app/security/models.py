@@ -6,7 +6,7 @@ this mapping only lets FAB's session load and save those columns.
 from __future__ import annotations
 
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import Boolean, Column, DateTime, String
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, Integer, String
 
 
 class ArchivesUser(User):
@@ -22,3 +22,4 @@ class ArchivesUser(User):
     prev_login_ip = Column(String(45))
     totp_secret_enc = Column(String(160))
     totp_enabled = Column(Boolean, nullable=False, default=False)
+    totp_last_step = Column(BigInteger().with_variant(Integer, "sqlite"))

@@ -93,6 +93,7 @@ class PersonView(BaseView):
 
 
 class PersonApi(BaseApi):
+    archives_module = "personal.info.basic"  # 个人快捷受理 → 基础信息: the same grant as the page
     """GET /api/v1/person/?archive_no=&name=&id_number=&page=&page_size= and GET /api/v1/person/<id>.
 
     Session (browser) login; the same scope and masking as the pages."""

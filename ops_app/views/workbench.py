@@ -25,6 +25,7 @@ from ..access import can, login_required, requires
 from ..business_log import record
 from ..menu import MENU, by_key
 from ..scope import visible_agency_codes
+from ..security.permissions import can as holds_module
 from . import workbench_queries as q
 from .forms import ActionForm, AssignForm, QuickNoticeForm, ShortcutForm
 
@@ -39,11 +40,11 @@ def beijing(ts: dt.datetime | None) -> str:
 
 
 def shortcut_choices(taken: set[str]) -> list[tuple[str, str]]:
-    """Every module of the menu except the workbench itself, with its path."""
+    """Every module of the menu the user holds (用户权限), except the workbench itself, with its path."""
     out, nodes = [], by_key()
     for root in MENU:
         for _, node in root.walk():
-            if node.key == "workbench" or node.key in taken:
+            if node.key == "workbench" or node.key in taken or not holds_module(node.key):
                 continue
             path = node.key.split(".")
             labels = [nodes[".".join(path[:i + 1])].label for i in range(len(path))]
@@ -95,7 +96,7 @@ class WorkbenchView(IndexView):
         notices = ns.received(s, user.id)
         return self.render_template(
             self.index_template, appbuilder=self.appbuilder, title="工作台",
-            shortcuts=[(sc, menu[sc.menu_key]) for sc in own if sc.menu_key in menu],
+            shortcuts=[(sc, menu[sc.menu_key]) for sc in own if sc.menu_key in menu and holds_module(sc.menu_key)],
             add_form=add_form, action_form=ActionForm(),
             done=q.done_business(s, user.username),
             notices=notices, unread=sum(1 for n in notices if not n.read), quick=quick,
@@ -107,6 +108,7 @@ class WorkbenchView(IndexView):
 
 
 class WorkbenchActions(BaseView):
+    archives_module = "workbench"
     """POST-only actions of the workbench panels (CSRF-checked)."""
 
     route_base = "/workbench"

@@ -1,0 +1,143 @@
+"""系统管理 → 用户权限: the module tree with checkboxes, for a role or a single user (安全管理员 only)."""
+from __future__ import annotations
+
+from flask import flash, g, redirect, request, url_for
+from flask_appbuilder import BaseView, expose
+from sqlalchemy import select
+
+from archives_domain.accounts import grants
+from archives_domain.accounts.roles import ADMIN_ROLES, BUILTIN_ROLES, SECURITY_ADMIN
+from archives_domain.models.security import Role, User
+
+from ..menu import MENU
+from ..security import events
+from ..security import permissions as P
+
+MODULE_PATH = ("系统管理", "用户权限")
+
+
+def _special_value(perm: grants.Perm) -> str:
+    return f"{perm[0]}@{perm[1]}"
+
+
+class PermissionTreeView(BaseView):
+    route_base = "/permissions"
+    default_view = "index"
+    archives_module = P.PERMISSION_MODULE
+
+    def _session(self):
+        return self.appbuilder.sm.session
+
+    def _guard(self):
+        # Beyond the module permission: only a 安全管理员 manages roles and permissions (三员分立).
+        if not P.has_role(SECURITY_ADMIN):
+            return P.forbidden("只有安全管理员可以管理角色与权限")
+        return None
+
+    def _subject(self):
+        s = self._session()
+        if request.values.get("user"):
+            user = s.get(User, int(request.values["user"]))
+            return ("user", user) if user else (None, None)
+        role_id = request.values.get("role")
+        role = s.get(Role, int(role_id)) if role_id else s.scalar(select(Role).where(Role.name == BUILTIN_ROLES[3]))
+        return ("role", role) if role else (None, None)
+
+    def _role_names(self, user: User) -> set[str]:
+        s = self._session()
+        return set(s.scalars(select(Role.name).where(Role.id.in_(grants.user_role_ids(s, user.id)))))
+
+    def _state(self, kind, subject):
+        """(held permissions, permissions from roles (users only), own overrides (users only))."""
+        s, key = self._session(), P.seal_key()
+        if kind == "role":
+            return grants.role_grants(s, key, [subject.id]).perms & P.universe(), set(), {}
+        from_roles = grants.role_grants(s, key, grants.user_role_ids(s, subject.id)).perms & P.universe()
+        overrides, _ = grants.user_overrides(s, key, subject.id)
+        held = set(from_roles)
+        for perm, granted in overrides.items():
+            (held.add if granted else held.discard)(perm)
+        return held & P.universe(), from_roles, overrides
+
+    @expose("/", methods=["GET"])
+    def index(self):
+        if (denied := self._guard()) is not None:
+            return denied
+        s = self._session()
+        kind, subject = self._subject()
+        if subject is None:
+            return P.forbidden("角色或用户不存在")
+        held, from_roles, overrides = self._state(kind, subject)
+        policy = grants.role_policy(s, P.seal_key(), subject) if kind == "role" else None
+        roles = list(s.scalars(select(Role).where(Role.name != self.appbuilder.sm.auth_role_public)
+                               .order_by(Role.id)))
+        users = list(s.scalars(select(User).order_by(User.username)))
+        return self.render_template(
+            "permission_tree.html", title="用户权限", appbuilder=self.appbuilder, menu=MENU, kind=kind,
+            subject=subject, held={v for a, v in held if a == P.MODULE_ACTION},
+            held_special={_special_value(p) for p in held if p[0] != P.MODULE_ACTION},
+            from_roles={v for a, v in from_roles}, overrides={v: on for (a, v), on in overrides.items()},
+            special=[(_special_value(p), label) for p, label in P.SPECIAL], policy=policy,
+            admin_role=kind == "role" and subject.name in ADMIN_ROLES, roles=roles, users=users,
+            user_roles=self._role_names(subject) if kind == "user" else set())
+
+    @expose("/", methods=["POST"])
+    def save(self):
+        if (denied := self._guard()) is not None:
+            return denied
+        s, key = self._session(), P.seal_key()
+        kind, subject = self._subject()
+        if subject is None:
+            return P.forbidden("角色或用户不存在")
+        nodes = {n.key for top in MENU for _, n in top.walk()}
+        desired = {P.module_perm(k) for k in request.form.getlist("module") if k in nodes}
+        specials = {_special_value(p): p for p, _ in P.SPECIAL}
+        desired |= {specials[v] for v in request.form.getlist("special") if v in specials}
+        back = url_for(".index", **{kind: subject.id})
+        held, from_roles, _ = self._state(kind, subject)
+        try:
+            if kind == "role":
+                P.check_grantable({subject.name}, desired, subject=subject.name)
+                grants.set_role_grants(s, key, subject, desired, P.universe())
+                label = f"角色“{subject.name}”"
+            else:
+                if subject.id == g.user.id:
+                    raise P.GrantError("不能修改自己的权限")
+                P.check_grantable(self._role_names(subject), desired, subject=subject.username)
+                overrides = {p: True for p in desired - from_roles} | {p: False for p in from_roles - desired}
+                grants.set_user_overrides(s, key, subject, overrides, P.universe(), g.user.username)
+                label = f"用户“{subject.username}”"
+            changed = held != desired
+            if changed:
+                added, removed = desired - held, held - desired
+                events.record_plain(
+                    s, "授权", f"修改{label}的权限：授予 {P.describe(added) if added else '无'}；"
+                               f"收回 {P.describe(removed) if removed else '无'}",
+                    object_type="角色" if kind == "role" else "用户", object_id=str(subject.id),
+                    before=P.describe(held), after=P.describe(desired), module=MODULE_PATH)
+            if kind == "role":
+                changed |= self._save_totp(subject)
+            s.commit()
+        except (P.GrantError, ValueError) as exc:
+            s.rollback()
+            events.record_plain(s, "授权", f"权限修改被拒绝：{exc}", result="失败",
+                                object_type="角色" if kind == "role" else "用户", object_id=str(subject.id),
+                                module=MODULE_PATH)
+            s.commit()
+            flash(f"未保存：{exc}", "danger")
+            return redirect(back)
+        flash("权限已保存" if changed else "没有变化", "success" if changed else "info")
+        return redirect(back)
+
+    def _save_totp(self, role: Role) -> bool:
+        s, key = self._session(), P.seal_key()
+        wanted = request.form.get("totp_required") == "1"
+        before = grants.role_policy(s, key, role)
+        if wanted == before.totp_required:
+            return False
+        grants.set_role_policy(s, key, role, totp_required=wanted, by=g.user.username)
+        state = {True: "必须使用动态口令", False: "不强制动态口令"}
+        events.record_plain(s, "配置", f"角色“{role.name}”的登录策略：{state[before.totp_required]} → {state[wanted]}",
+                            object_type="角色", object_id=str(role.id), before=state[before.totp_required],
+                            after=state[wanted], module=MODULE_PATH)
+        return True
