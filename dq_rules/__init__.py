@@ -1,0 +1,1 @@
+"""Data-quality rules (pandera schemas, rule tables) used by the pipelines and asset checks."""

@@ -1,0 +1,150 @@
+"""Data-quality rules of the std / records 基本信息 frame (pandera), for a Dagster asset check.
+
+``person_schema(records=False)`` is a `pandera.pandas.DataFrameSchema` over the
+frame of `pipelines.cleaning.standardise` (``records=True``: the merged
+records of `pipelines.cleaning.merge`, where 档案编号 is unique per agency and
+every row has 姓名 or 公民身份号码).  Every check states the canonical form of
+the contract; values the cleaning could not make canonical stay as typed and
+carry an issue, so they fail here by design.
+
+``failure_cases(frame)`` validates lazily and returns one row per failing
+cell: ``row`` (frame index), ``_file``, ``_row`` (spreadsheet row), ``column``,
+``check``, ``failure_case``, ``explained`` (the row's ``_issues`` names that
+field — a known, reported problem).  ``unexplained(frame)`` keeps the others:
+an asset check passes when it is empty.
+
+Rules only (no mechanism beyond pandera): the code sets come from
+`archives_domain.codes` (seeds/data), formats from the contract.
+"""
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+
+import pandas as pd
+
+from archives_domain.codes import FIELD_CODE_TYPES, canonical_names
+from archives_domain.collection_form import DATE_HEADERS, DROPPED_HEADERS, PERSON_HEADERS, SHEET_PERSON
+
+ID_PATTERN = r"^[0-9]{17}[0-9X]$"
+USCC_PATTERN = r"^[0-9]{8}[0-9A-HJ-NPQRTUWXY]{10}$"
+DATE_PATTERN = r"^(?:19|20)[0-9]{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$"
+PHONE_PATTERN = r"^(?:1[0-9]{10}|0(?:10|2[0-9])-[1-9][0-9]{6,7}|0[3-9][0-9]{2}-[1-9][0-9]{6,7})$"
+AGENCY_PATTERN = r"^[0-9]{8}$"
+_SPACE_EDGE = re.compile(r"^\s|\s$")
+_NAME_BAD = re.compile(r"\s(?![A-Za-z])|(?<![A-Za-z])\s|[.•・･．‧∙⋅●]")
+_FULLWIDTH = re.compile(r"[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000]")
+
+
+def _date_real(s: pd.Series) -> pd.Series:
+    return pd.to_datetime(s, format="%Y-%m-%d", errors="coerce").notna() | s.isna()
+
+
+def _no_edge_space(s: pd.Series) -> pd.Series:
+    return ~s.fillna("").str.contains(_SPACE_EDGE)
+
+
+def _name_ok(s: pd.Series) -> pd.Series:
+    return ~s.fillna("").str.contains(_NAME_BAD)
+
+
+def _no_fullwidth(s: pd.Series) -> pd.Series:
+    return ~s.fillna("").str.contains(_FULLWIDTH)
+
+
+def _json_list(s: pd.Series) -> pd.Series:
+    def ok(x) -> bool:
+        if not isinstance(x, str):
+            return False
+        try:
+            return isinstance(json.loads(x), list)
+        except ValueError:
+            return False
+    return s.map(ok).astype(bool)
+
+
+@lru_cache(maxsize=2)
+def person_schema(records: bool = False):
+    """The pandera schema of the 基本信息 std frame (``records=True``: merged records)."""
+    import pandera.pandas as pa
+
+    Check = pa.Check
+    cols: dict[str, pa.Column] = {
+        "_agency": pa.Column(checks=Check.str_matches(AGENCY_PATTERN), nullable=False),
+        "_batch": pa.Column(nullable=False),
+        "_file": pa.Column(nullable=False),
+        "_sheet": pa.Column(checks=Check.isin([SHEET_PERSON]), nullable=False),
+        "_row": pa.Column(int, checks=Check.ge(2), nullable=False, coerce=False),
+        "_issues": pa.Column(checks=Check(_json_list, name="json_list"), nullable=False),
+        "_changes": pa.Column(checks=Check(_json_list, name="json_list"), nullable=False),
+    }
+    for h in PERSON_HEADERS:
+        if h in DROPPED_HEADERS:
+            continue
+        checks = [Check(_no_edge_space, name="trimmed")]
+        if h in DATE_HEADERS[SHEET_PERSON]:
+            checks += [Check.str_matches(DATE_PATTERN), Check(_date_real, name="real_date")]
+        elif h in FIELD_CODE_TYPES:
+            checks.append(Check.isin(sorted(canonical_names(FIELD_CODE_TYPES[h]))))
+        elif h == "公民身份号码":
+            checks.append(Check.str_matches(ID_PATTERN))
+        elif h == "单位统一社会信用代码":
+            checks.append(Check.str_matches(USCC_PATTERN))
+        elif h == "联系电话":
+            checks.append(Check.str_matches(PHONE_PATTERN))
+        elif h == "姓名":
+            checks += [Check(_name_ok, name="name_form"), Check(_no_fullwidth, name="halfwidth")]
+        elif h in ("档案编号", "立户编号", "户籍编号", "户籍所在地", "工作单位"):
+            checks.append(Check(_no_fullwidth, name="halfwidth"))
+        nullable = not (records and h == "档案编号")
+        cols[h] = pa.Column(checks=checks, nullable=nullable, required=True)
+    frame_checks = [
+        Check(lambda df: "户口性质" not in df.columns, name="no_户口性质", error="户口性质 is raw-layer only (rule 2)"),
+        Check(lambda df: all(pd.api.types.is_string_dtype(df[h]) for h in PERSON_HEADERS if h in df.columns),
+              name="string_columns"),
+    ]
+    if records:
+        frame_checks += [
+            Check(lambda df: ~df.duplicated(["_agency", "档案编号"], keep=False), name="unique_key",
+                  error="档案编号 unique within the agency"),
+            Check(lambda df: df["姓名"].notna() | df["公民身份号码"].notna(), name="has_identity",
+                  error="姓名 or 公民身份号码 present (rule 5)"),
+        ]
+    return pa.DataFrameSchema(cols, checks=frame_checks, strict=False, ordered=False,
+                              name="基本信息 records" if records else "基本信息 std")
+
+
+FAILURE_COLUMNS = ("row", "_file", "_row", "column", "check", "failure_case", "explained")
+
+
+def failure_cases(frame: pd.DataFrame, *, records: bool = False) -> pd.DataFrame:
+    """Every failing cell of `frame` (lazy validation), with lineage and whether an issue explains it."""
+    import pandera.pandas as pa
+
+    try:
+        person_schema(records).validate(frame, lazy=True)
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in FAILURE_COLUMNS})
+    except pa.errors.SchemaErrors as exc:
+        fc = exc.failure_cases.copy()
+    fc = fc.rename(columns={"index": "row"})
+    issues_by_row: dict = {}
+    if "_issues" in frame.columns:
+        for idx in fc["row"].dropna().unique().tolist():
+            if idx in frame.index:
+                text = frame.at[idx, "_issues"]
+                try:
+                    issues_by_row[idx] = {e.get("field") for e in json.loads(text)} if isinstance(text, str) else set()
+                except ValueError:
+                    issues_by_row[idx] = set()
+    has = frame.index
+    fc["_file"] = [frame.at[i, "_file"] if i in has and "_file" in frame.columns else None for i in fc["row"]]
+    fc["_row"] = [frame.at[i, "_row"] if i in has and "_row" in frame.columns else None for i in fc["row"]]
+    fc["explained"] = [c in issues_by_row.get(i, set()) for i, c in zip(fc["row"], fc["column"])]
+    return fc[list(FAILURE_COLUMNS)].reset_index(drop=True)
+
+
+def unexplained(frame: pd.DataFrame, *, records: bool = False) -> pd.DataFrame:
+    """The failing cells that no issue of their row explains (an asset check passes when empty)."""
+    fc = failure_cases(frame, records=records)
+    return fc[~fc["explained"].astype(bool)].reset_index(drop=True)
