@@ -47,11 +47,12 @@ def cli() -> None:
 from .audit import audit  # noqa: E402  (subcommand modules register on the group)
 from .db import db  # noqa: E402
 from .feeds import feeds  # noqa: E402
+from .ingest import ingest  # noqa: E402
 from .serve import serve  # noqa: E402
 from .synth import synth  # noqa: E402
 from .users import users  # noqa: E402
 
-for command in (db, audit, users, serve, synth, feeds):
+for command in (db, audit, users, serve, synth, feeds, ingest):
     cli.add_command(command)
 
 if __name__ == "__main__":

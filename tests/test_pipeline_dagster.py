@@ -1,0 +1,270 @@
+"""The Dagster code location: definitions, assets end to end for two agencies, checks, the Parquet
+IO manager, a bad file in one agency, the landing sensor, the schedule, `archives ingest`."""
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import dagster as dg
+import pandas as pd
+import pytest
+
+from pipelines.assets import ASSETS
+from pipelines.io import read_frames, write_frames
+from pipelines.resources import PipelineSettings, build_resources
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    from synth.generate import generate
+
+    out = tmp_path_factory.mktemp("gen")
+    generate(persons=300, seed=1, out=out, progress=False)
+    agencies = sorted(p.name for p in (out / "landing").iterdir() if p.is_dir())
+    return out, agencies[:2]
+
+
+@pytest.fixture(scope="module")
+def bad_landing(generated, tmp_path_factory):
+    """A copy of the two agencies' folders; the first gets a non-workbook named .xlsx, plus an
+    unknown-agency folder at the top."""
+    import shutil
+
+    out, (a, b) = generated
+    landing = tmp_path_factory.mktemp("bad") / "landing"
+    for code in (a, b):
+        shutil.copytree(out / "landing" / code, landing / code)
+    (landing / a / "2099-01.xlsx").write_bytes(b"this is not a workbook\n")
+    (landing / "99999999").mkdir()
+    (landing / "99999999" / "2020-01.xlsx").write_bytes(b"x")
+    return landing
+
+
+def _settings(landing, feeds, work) -> PipelineSettings:
+    return PipelineSettings.from_env(landing_dir=landing, feeds_dir=feeds, work_dir=work)
+
+
+def test_definitions_load():
+    from pipelines.definitions import defs
+
+    dg.Definitions.validate_loadable(defs)
+    repo = defs.get_repository_def()
+    assert {"migrate", "nightly"} <= {j.name for j in repo.get_all_jobs()}
+    keys = {k.to_user_string() for k in repo.asset_graph.get_all_asset_keys()}
+    assert keys == {"raw", "std", "records", "repaired"}
+    assert repo.asset_graph.get(dg.AssetKey("records")).partitions_def.get_partition_keys().__len__() == 103
+    checks = {(k.asset_key.to_user_string(), k.name) for k in repo.asset_graph.asset_check_keys}
+    assert {("std", "pandera_person_schema"), ("records", "row_accounting"),
+            ("records", "gx_records_person")} <= checks
+    assert repo.get_sensor_def("landing_sensor")
+    sched = repo.get_schedule_def("nightly_schedule")
+    assert sched.cron_schedule == "0 2 * * *" and sched.execution_timezone == "Asia/Shanghai"
+
+
+def test_two_agencies_end_to_end(generated, tmp_path):
+    out, agencies = generated
+    settings = _settings(out / "landing", out / "feeds", tmp_path / "work")
+    instance = dg.DagsterInstance.ephemeral()
+    for code in agencies:
+        result = dg.materialize(ASSETS, partition_key=code, resources=build_resources(settings),
+                                instance=instance)
+        assert result.success
+        checks = {(e.asset_key.to_user_string(), e.check_name): e.passed for e in result.get_asset_check_evaluations()}
+        assert checks[("std", "pandera_person_schema")]
+        assert checks[("records", "row_accounting")]
+        assert checks[("records", "gx_records_person")]
+        assert checks[("records", "pandera_records_schema")]
+        assert all(checks.values()), checks
+        md = {e.asset_key.to_user_string(): e.materialization.metadata for e in result.get_asset_materialization_events()}
+        rec = md["records"]
+        assert rec["rows_in"].value == md["raw"]["rows_in"].value > 0
+        assert rec["rows_in"].value == sum(rec[k].value for k in ("loaded", "quarantined", "duplicate", "correction"))
+        # the layers are Parquet under the work dir, behind a manifest
+        folder = tmp_path / "work" / "layers" / "records" / code
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        persons = folder / manifest["generation"] / manifest["files"]["persons"]
+        assert persons.read_bytes()[:4] == b"PAR1"
+        assert len(pd.read_parquet(persons)) == md["records"]["records"].value
+    assert instance.get_materialized_partitions(dg.AssetKey("repaired")) == set(agencies)
+
+
+def test_io_manager_writes_atomically(tmp_path):
+    folder = tmp_path / "layer"
+    write_frames(folder, {"a": pd.DataFrame({"x": ["1"]}), "b": pd.DataFrame({"y": ["2"]})})
+    first = json.loads((folder / "manifest.json").read_text())["generation"]
+    # a later materialisation without sheet b: b does not linger
+    write_frames(folder, {"a": pd.DataFrame({"x": ["3", "4"]})})
+    frames = read_frames(folder)
+    assert list(frames) == ["a"] and frames["a"]["x"].tolist() == ["3", "4"]
+    assert not (folder / first).exists()
+    assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []
+    # a run killed before the manifest switch: readers still see the complete previous layer
+    (folder / "g-killed").mkdir()
+    (folder / "g-killed" / "a.parquet").write_bytes(b"PAR1 half written")
+    assert read_frames(folder)["a"]["x"].tolist() == ["3", "4"]
+    assert read_frames(tmp_path / "nothing") is None
+
+
+def test_bad_file_in_one_agency_does_not_block_another(generated, bad_landing, tmp_path):
+    out, (a, b) = generated
+    settings = _settings(bad_landing, out / "feeds", tmp_path / "work")
+    instance = dg.DagsterInstance.ephemeral()
+    ra = dg.materialize(ASSETS, partition_key=a, resources=build_resources(settings), instance=instance)
+    rb = dg.materialize(ASSETS, partition_key=b, resources=build_resources(settings), instance=instance)
+    assert ra.success and rb.success
+    raw_a = {e.asset_key.to_user_string(): e.materialization.metadata
+             for e in ra.get_asset_materialization_events()}["raw"]
+    assert raw_a["read_errors"].value >= 1
+    assert "2099-01.xlsx" in raw_a["errors"].value
+    checks_a = {e.check_name: e for e in ra.get_asset_check_evaluations()}
+    assert not checks_a["no_read_errors"].passed
+    assert checks_a["no_read_errors"].severity == dg.AssetCheckSeverity.WARN
+    assert checks_a["row_accounting"].passed
+    checks_b = {e.check_name: e.passed for e in rb.get_asset_check_evaluations()}
+    assert all(checks_b.values()), checks_b
+    errors = read_frames(tmp_path / "work" / "layers" / "raw" / a)["_errors"]
+    assert "not_workbook" in set(errors["code"]) or len(errors) >= 1
+
+
+def test_sensor_requests_only_changed_agencies(generated, bad_landing, tmp_path):
+    from pipelines.sensors import landing_sensor
+
+    out, (a, b) = generated
+    settings = _settings(bad_landing, out / "feeds", tmp_path / "work")
+    first = landing_sensor(dg.build_sensor_context(cursor=None, resources={"settings": settings}))
+    assert sorted(r.partition_key for r in first.run_requests) == [a, b]  # the unknown folder starts nothing
+    cursor = first.cursor
+    assert set(json.loads(cursor)) == {a, b}
+    again = landing_sensor(dg.build_sensor_context(cursor=cursor, resources={"settings": settings}))
+    assert not again.run_requests
+    new = bad_landing / b / "2099-02.csv"
+    new.write_text("x", encoding="utf-8")
+    try:
+        changed = landing_sensor(dg.build_sensor_context(cursor=cursor, resources={"settings": settings}))
+        assert [r.partition_key for r in changed.run_requests] == [b]
+        assert changed.run_requests[0].job_name in (None, "migrate")
+        # a modified file (same name, new mtime) counts as a change too
+        os.utime(new, (time.time() + 10, time.time() + 10))
+        modified = landing_sensor(dg.build_sensor_context(cursor=changed.cursor, resources={"settings": settings}))
+        assert [r.partition_key for r in modified.run_requests] == [b]
+    finally:
+        new.unlink()
+
+
+def test_nightly_schedule_requests_every_partition():
+    from pipelines.partitions import AGENCY_PARTITIONS
+    from pipelines.schedules import nightly_schedule
+
+    from datetime import datetime, timezone
+
+    when = datetime(2026, 11, 24, 18, 0, tzinfo=timezone.utc)
+    requests = list(nightly_schedule(dg.build_schedule_context(scheduled_execution_time=when)))
+    assert len(requests) == 103
+    assert {r.partition_key for r in requests} == set(AGENCY_PARTITIONS.get_partition_keys())
+    assert requests[0].run_key.startswith("nightly:2026-11-24:")
+
+
+def test_instance_yaml(tmp_path):
+    from pipelines.instance import dagster_yaml, write_dagster_yaml
+
+    env = {"DAGSTER_HOME": str(tmp_path / "dh")}
+    text = dagster_yaml(env)
+    assert "sqlite" in text and str(tmp_path / "dh") in text
+    home = write_dagster_yaml(env)
+    assert (home / "dagster.yaml").read_text() == text
+    my = dagster_yaml({**env, "ARCHIVES_DAGSTER_MYSQL_URL": "mysql+mysqlconnector://u:secret@h/db"})
+    assert "mysql" in my and "env: ARCHIVES_DAGSTER_MYSQL_URL" in my and "secret" not in my
+    with pytest.raises(ValueError):
+        dagster_yaml({**env, "ARCHIVES_DAGSTER_MYSQL_URL": "mysql://u@h/db"})
+    instance = dg.DagsterInstance.from_config(str(home))
+    assert type(instance.run_storage).__name__ == "SqliteRunStorage"
+
+
+def test_ingest_cli_prints_summary(generated, tmp_path):
+    from click.testing import CliRunner
+
+    from archives_cli.ingest import ingest
+
+    out, (a, b) = generated
+    result = CliRunner().invoke(ingest, ["--landing", str(out / "landing"), "--feeds", str(out / "feeds"),
+                                         "--agency", a, "--agency", b, "--work", str(tmp_path / "work")],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "迁移汇总" in result.output and "2 个机构" in result.output
+    for word in ("loaded", "quarantined", "duplicates", "corrections", "seconds", "records"):
+        assert word in result.output
+    # nothing new: nothing runs
+    again = CliRunner().invoke(ingest, ["--landing", str(out / "landing"), "--feeds", str(out / "feeds"),
+                                        "--agency", a, "--agency", b, "--work", str(tmp_path / "work")],
+                               catch_exceptions=False)
+    assert again.exit_code == 0 and "0 个机构" in again.output and "skipped: 2" in again.output
+
+
+def test_gx_suite_catches_duplicate_and_missing_keys_and_bad_ids():
+    from dq_rules.gx_suites import validate
+
+    frame = pd.DataFrame({"档案编号": ["1", "1", None], "姓名": ["甲", "乙", "丙"], "_agency": ["52010001"] * 3,
+                          "公民身份号码": ["52010119900101001X", "x", "52010119900101001X"]}).astype("string")
+    ok, rows = validate(frame, "records_person")
+    failed = {(r["expectation"], r["column"]) for r in rows if not r["success"]}
+    assert not ok
+    assert failed == {("expect_column_values_to_not_be_null", "档案编号"),
+                      ("expect_column_values_to_be_unique", "档案编号"),
+                      ("expect_column_values_to_match_regex", "公民身份号码")}
+    assert validate(frame.iloc[[0]], "records_person")[0]
+
+
+def test_ingest_reports_unknown_folder_and_bad_file_and_loads_the_rest(generated, bad_landing, tmp_path):
+    from click.testing import CliRunner
+
+    from archives_cli.ingest import ingest
+
+    out, (a, b) = generated
+    result = CliRunner().invoke(ingest, ["--landing", str(bad_landing), "--feeds", str(out / "feeds"),
+                                         "--work", str(tmp_path / "work")], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "2 个机构" in result.output
+    assert "99999999" in result.output  # the unknown-agency folder, reported, not read
+    assert "读取错误" in result.output
+    for code in (a, b):
+        assert (tmp_path / "work" / "layers" / "repaired" / code / "manifest.json").exists()
+
+
+@pytest.fixture()
+def mariadb_url(mysql_server):
+    """A throw-away database on the local MariaDB/MySQL (root@127.0.0.1:3306); no server fails the test."""
+    import uuid
+
+    import mysql.connector as mysql
+    conn = mysql.connect(host="127.0.0.1", port=3306, user="root", connection_timeout=3)
+    name = f"dagster_test_{uuid.uuid4().hex[:8]}"
+    cur = conn.cursor()
+    cur.execute(f"CREATE DATABASE {name} CHARACTER SET utf8mb4")
+    try:
+        yield f"mysql+mysqlconnector://root@127.0.0.1:3306/{name}"
+    finally:
+        cur.execute(f"DROP DATABASE {name}")
+        conn.close()
+
+
+def test_instance_on_mariadb_with_dagster_mysql(generated, mariadb_url, tmp_path, monkeypatch):
+    from pipelines.instance import get_instance
+
+    out, agencies = generated
+    env = {"DAGSTER_HOME": str(tmp_path / "dh"), "ARCHIVES_DAGSTER_MYSQL_URL": mariadb_url}
+    monkeypatch.setenv("ARCHIVES_DAGSTER_MYSQL_URL", mariadb_url)  # the yaml refers to it by name
+    instance = get_instance(env)
+    try:
+        assert type(instance.run_storage).__name__ == "MySQLRunStorage"
+        assert type(instance.event_log_storage).__name__ == "MySQLEventLogStorage"
+        settings = _settings(out / "landing", out / "feeds", tmp_path / "work")
+        for code in agencies:
+            assert dg.materialize(ASSETS, partition_key=code, resources=build_resources(settings),
+                                  instance=instance).success
+        assert instance.get_materialized_partitions(dg.AssetKey("records")) == set(agencies)
+        event = instance.get_latest_materialization_event(dg.AssetKey("records"))
+        assert "基本信息" in event.asset_materialization.metadata["counts"].value  # utf8mb4 round trip
+        assert len(instance.get_runs()) == 2
+    finally:
+        instance.dispose()
