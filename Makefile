@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run prepare test setup clean-var
+.PHONY: run prepare test setup dagster clean-var
 
 DEMO_PERSONS ?= 2000
 
@@ -20,6 +20,7 @@ prepare: setup
 	$(BIN)/archives db check
 	$(BIN)/archives users init-roles
 	$(BIN)/archives synth --persons $(DEMO_PERSONS) --seed 20211231 --out var/synth --quiet
+	$(BIN)/archives ingest --landing var/synth/landing --feeds var/synth/feeds
 	./scripts/demo-admin.sh
 
 # All tests, on SQLite and on MariaDB/MySQL (TEST_MYSQL_URL, default root@127.0.0.1:3306).
@@ -35,6 +36,11 @@ $(STAMP): requirements/main.txt requirements/system.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e . 2>&1 | grep -v "^WARNING: Location" || true
 	$(BIN)/python -c "import archives_domain, sqlalchemy, alembic, stdnum, cryptography, dagster, flask_appbuilder"
 	touch $(STAMP)
+
+# The Dagster UI on the same code location (instance storage under var/dagster; MySQL if ARCHIVES_DAGSTER_MYSQL_URL).
+dagster: setup
+	DAGSTER_HOME=$(CURDIR)/var/dagster $(BIN)/python -m pipelines.instance
+	DAGSTER_HOME=$(CURDIR)/var/dagster $(BIN)/dagster dev -w workspace.yaml
 
 clean-var:
 	rm -rf var/
