@@ -1,6 +1,7 @@
 """Benchmark and measurement of the feed repairs (pipelines/cleaning/repair) on a generated data set.
 
 Run by hand:  .venv/bin/python bench/bench_repair.py [--persons 20000] [--seed 4] [--data DIR] [--keep]
+                                                     [--pipeline]
 
 1. Generates a synthetic set (``synth.generate``; or uses ``--data DIR`` made before).
 2. Builds a *records-like* frame and child frames from the truth with the dirty values of
@@ -8,13 +9,15 @@ Run by hand:  .venv/bin/python bench/bench_repair.py [--persons 20000] [--seed 4
    trim, full → half width except brackets, null tokens, 15 → 18 IDs, ``x`` → ``X``, dates incl. month-only
    ``YYYY-MM`` and impossible ones flagged, code synonyms, traditional → simplified names and name dots,
    USCC checks) with an ``_issues`` column — until the real standardiser exists. Batch corrections are
-   left out (the merge stage resolves them), 一人多档 is not a cell error.
+   left out (the merge stage resolves them), 一人多档 is not a cell error. With ``--pipeline`` the frames
+   come from the real cleaning stages instead (``pipelines.cleaning.clean_landing``: read → standardise
+   → merge on the landing files; child rows matched to the truth by their order within the person).
 3. Runs ``repair`` with the bulk feeds and reports, per error category, how many cells were repaired
    right, sent to review, changed wrong and left wrong; the applied changes that were wrong (on error cells
    and on clean cells: false repairs); precision of the applied changes and recall of the resolvable errors
    in the categories the repairs own; timings.
 
-Writes bench/results/repair-<date>.json.
+Writes bench/results/repair-<date>.json (other sizes / inputs: repair-<date>-<N>[-pipeline].json).
 """
 from __future__ import annotations
 
@@ -38,7 +41,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from archives_domain.codes import FIELD_CODE_TYPES, canonical_value  # noqa: E402
-from archives_domain.collection_form import DATE_HEADERS, HEADERS, NULL_TOKENS, SHEET_PERSON, SHEET_STUDY, \
+from archives_domain.collection_form import DATE_HEADERS, NULL_TOKENS, SHEET_PERSON, SHEET_STUDY, \
     SHEET_WORK  # noqa: E402
 from archives_domain.identity import IdentityError, is_legacy_registration_number, is_valid_uscc, normalize_id, \
     normalize_uscc, upgrade_id15, validate_id  # noqa: E402
@@ -174,6 +177,59 @@ def build_inputs(root: Path):
     return frames[SHEET_PERSON], frames[SHEET_STUDY], frames[SHEET_WORK], truth, errors, pre
 
 
+def build_inputs_pipeline(root: Path, workers: int = 2):
+    """Like `build_inputs`, but the records and child frames come from the real cleaning stages
+    (`pipelines.cleaning.clean_landing`: read → standardise → merge) run on the landing files. Also
+    returns, per sheet, the truth row of each frame label (child rows: by their order within the person)."""
+    from pipelines.cleaning import clean_landing
+    results, _errors = clean_landing(root / "landing", workers=workers)
+    parts = {SHEET_PERSON: [], SHEET_STUDY: [], SHEET_WORK: []}
+    for res in results.values():
+        m = res.merged
+        parts[SHEET_PERSON].append(m.persons)
+        parts[SHEET_STUDY].append(m.study[~m.study["_orphan"].astype(bool)] if "_orphan" in m.study else m.study)
+        parts[SHEET_WORK].append(m.work[~m.work["_orphan"].astype(bool)] if "_orphan" in m.work else m.work)
+    frames = {k: pd.concat(v, ignore_index=True) for k, v in parts.items()}
+    truth = {}
+    tpos = {}
+    for sheet, fname in ((SHEET_PERSON, "persons"), (SHEET_STUDY, "study"), (SHEET_WORK, "work")):
+        t = pd.read_parquet(root / "truth" / f"{fname}.parquet").rename(columns={"agency_code": "_agency"})
+        for c in t.columns:
+            if c not in ("person_key", "seq"):
+                t[c] = t[c].astype("str")
+        truth[sheet] = t.reset_index(drop=True)
+        f = frames[sheet]
+        if sheet == SHEET_PERSON:
+            tk = pd.MultiIndex.from_frame(truth[sheet][["_agency", "档案编号"]])
+            pos = tk.get_indexer(pd.MultiIndex.from_frame(f[["_agency", "档案编号"]].astype(str)))
+        else:
+            rank = f.assign(_r=f["_row"].astype(int)).sort_values("_r").groupby(["_agency", "档案编号"]).cumcount()
+            tk = pd.MultiIndex.from_arrays([truth[sheet]["_agency"], truth[sheet]["档案编号"],
+                                            truth[sheet]["seq"].astype(int)])
+            pos = tk.get_indexer(pd.MultiIndex.from_arrays([f["_agency"].astype(str), f["档案编号"].astype(str),
+                                                            rank.reindex(f.index).astype(int)]))
+        tpos[sheet] = pd.Series(pos, index=f.index)
+    errors = pd.read_parquet(root / "truth" / "errors.parquet")
+    pre = {}
+    for sheet, f in frames.items():
+        e = errors[errors["sheet"] == sheet]
+        inv = pd.Series(tpos[sheet].index.to_numpy(), index=tpos[sheet].to_numpy())
+        inv = inv[inv.index >= 0]
+        inv = inv[~inv.index.duplicated()]
+        if sheet == SHEET_PERSON:
+            tk = pd.MultiIndex.from_frame(truth[sheet][["_agency", "档案编号"]])
+            tp = tk.get_indexer(pd.MultiIndex.from_frame(e[["agency_code", "档案编号"]].astype(str)))
+        else:
+            tk = pd.MultiIndex.from_arrays([truth[sheet]["_agency"], truth[sheet]["档案编号"],
+                                            truth[sheet]["seq"].astype(int)])
+            tp = tk.get_indexer(pd.MultiIndex.from_arrays([e["agency_code"].astype(str), e["档案编号"].astype(str),
+                                                           e["seq"].astype(int)]))
+        epos = inv.reindex(tp).to_numpy()
+        e = e.assign(epos=epos)
+        pre[sheet] = e[pd.notna(e["epos"])].assign(epos=lambda x: x["epos"].astype(int))
+    return frames[SHEET_PERSON], frames[SHEET_STUDY], frames[SHEET_WORK], truth, errors, pre, tpos
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Measurement
 
@@ -185,7 +241,18 @@ def _eq(a, b) -> bool:
     return str(a) == str(b)
 
 
-def measure(result, inputs, truth, pre) -> dict:
+def _has_issue(issues, field: str) -> bool:
+    if not isinstance(issues, str) or field not in issues:
+        return False
+    try:
+        return any(isinstance(i, dict) and i.get("field") == field for i in json.loads(issues))
+    except ValueError:
+        return False
+
+
+def measure(result, inputs, truth, pre, tpos=None) -> dict:
+    """Outcome of every injected error (`pre`: errors with ``epos``, the row label in the input frame) and
+    of every applied change (checked against the truth row `tpos[sheet][label]`; identity by default)."""
     frames_in = dict(zip((SHEET_PERSON, SHEET_STUDY, SHEET_WORK), inputs))
     frames_out = {SHEET_PERSON: result.records, SHEET_STUDY: result.study, SHEET_WORK: result.work}
     review = result.review
@@ -211,8 +278,7 @@ def measure(result, inputs, truth, pre) -> dict:
                                       "applied_wrong": 0, "flagged_by_issue": 0})
             c["injected"] += 1
             c["resolvable"] += bool(rec.resolvable)
-            iss = before.at[p, "_issues"]
-            has_issue = isinstance(iss, str) and f'"field": "{rec.field}"' in iss
+            has_issue = _has_issue(before.at[p, "_issues"], rec.field)
             if _eq(final, rec.clean):
                 c["repaired_right"] += 1
                 c["resolvable_right"] += bool(rec.resolvable)
@@ -237,7 +303,12 @@ def measure(result, inputs, truth, pre) -> dict:
             r["wrong_on_clean_cell"] += 1  # the truth never lacks a study row
             false_repairs += 1
             continue
-        t = truth[rec.sheet].at[int(rec.row), rec.field]
+        trow = int(rec.row) if tpos is None else int(tpos[rec.sheet].get(rec.row, -1))
+        if trow < 0:
+            r["wrong_on_clean_cell"] += 1  # a row the truth does not have
+            false_repairs += 1
+            continue
+        t = truth[rec.sheet].at[trow, rec.field]
         if _eq(rec.new, t):
             r["right"] += 1
         else:
@@ -301,6 +372,8 @@ def main(argv=None) -> dict:
     ap.add_argument("--data", type=Path, default=None, help="a set generated before (skip generation)")
     ap.add_argument("--out", type=Path, default=None, help="where to generate (default /tmp/repair-bench-N)")
     ap.add_argument("--keep", action="store_true", help="keep the generated set")
+    ap.add_argument("--pipeline", action="store_true",
+                    help="build the records with the real read → standardise → merge stages (else a stand-in)")
     args = ap.parse_args(argv)
     timings = {}
     if args.data is None:
@@ -314,7 +387,11 @@ def main(argv=None) -> dict:
     else:
         data = args.data
     t0 = time.perf_counter()
-    records, study, work, truth, errors, pre = build_inputs(data)
+    tpos = None
+    if args.pipeline:
+        records, study, work, truth, errors, pre, tpos = build_inputs_pipeline(data)
+    else:
+        records, study, work, truth, errors, pre = build_inputs(data)
     timings["build_inputs_s"] = round(time.perf_counter() - t0, 1)
 
     from pipelines.cleaning.repair import repair
@@ -331,15 +408,16 @@ def main(argv=None) -> dict:
     timings["feeds_plus_repair_s"] = round(time.perf_counter() - t0, 1)
     timings["steps"] = result.timings
     t0 = time.perf_counter()
-    m = measure(result, (records, study, work), truth, pre)
+    m = measure(result, (records, study, work), truth, pre, tpos)
     timings["measure_s"] = round(time.perf_counter() - t0, 1)
     out = {"benchmark": "repair", "date": dt.datetime.now().isoformat(timespec="seconds"),
            "persons": len(records), "study_rows": len(study), "work_rows": len(work), "seed": args.seed,
-           "data": str(data), "timings": timings, "skipped": result.skipped, "machine": _machine(),
+           "data": str(data), "inputs": "pipeline" if args.pipeline else "stand-in", "timings": timings, "skipped": result.skipped, "machine": _machine(),
            "targets": {"precision_applied": 0.995, "recall_resolvable_in_scope": 0.95, "repair_s_943k": 60},
            **m}
     RESULTS.mkdir(exist_ok=True)
-    suffix = "" if args.persons == 20_000 and args.data is None else f"-{len(records)}"
+    suffix = ("" if args.persons == 20_000 and args.data is None else f"-{len(records)}") + (
+        "-pipeline" if args.pipeline else "")
     path = RESULTS / f"repair-{dt.date.today().isoformat()}{suffix}.json"
     path.write_text(json.dumps(out, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     print(_table(m))

@@ -60,6 +60,8 @@ RULES: dict[str, dict] = {
                                   "text": "单位名称对应多个登记企业，无法唯一确定"},
     "employer_uscc_conflict_review": {"confidence": 0.0, "feed": "business_registry",
                                       "text": "统一社会信用代码对应的登记企业与单位名称明显不是同一家"},
+    "employer_deregistered_note": {"confidence": 0.0, "feed": "business_registry",
+                                   "text": "工作单位在工商登记中已注销、吊销或迁出（记录备查）"},
     "employer_from_social": {"confidence": 0.97, "feed": "social_security",
                              "text": "工作单位为空，取社保参保单位（契约规则8）"},
     "uscc_from_social": {"confidence": 0.97, "feed": "social_security",
@@ -137,8 +139,6 @@ ORG_WORDS = ("集团", "控股", "股份", "总公司")
 #: With a valid, registered USCC the registry decides the name when the form name is a variant of the
 #: company's name: `fuzz.ratio` of the keys at least this, or an abbreviation, or a match by the rules above.
 VARIANT_MIN_RATIO = 75.0
-#: rapidfuzz cut-off (0–100, `fuzz.ratio` of the keys) for the candidates shown to a clerk in review.
-REVIEW_SCORE_CUTOFF = 70.0
 #: Blocking for the typo rule: candidates share a bigram of the query's key with it; a bigram held by more
 #: name entries than this (区域词, 行业词: 贵州, 科技 …) is not used when rarer ones exist.
 BLOCK_MAX_POSTING = 2000
@@ -151,6 +151,9 @@ EXTRA_REGION_WORDS = ("中国", "北京", "天津", "上海", "重庆", "河北"
 
 #: Fuzzy name matching is spread over worker processes when at least this many distinct names need it.
 PARALLEL_MIN_NAMES = 4000
+
+#: 登记状态 of a company that no longer exists here (its name is kept; the log notes it).
+DEREGISTERED_STATUSES = ("注销", "吊销", "迁出")
 
 #: 社保 rows whose 参保单位 may fill an empty 工作单位 (rule 8): the person is employed there.
 SOCIAL_EMPLOYED_STATUSES = ("就业",)

@@ -234,3 +234,29 @@ def test_work_rows_are_matched_and_the_current_job_tie_broken():
     assert list(res.work["工作单位"]) == [NAME["C"], "林润建设", NAME["B"], NAME["A_REGION"]]
     rev = res.review[res.review["sheet"] == "工作经历"]
     assert list(rev["row"]) == [1] and rev.iloc[0]["rule"] == "employer_ambiguous_review"
+
+
+def test_exact_name_of_one_company_with_the_uscc_of_its_near_namesake_goes_to_review():
+    res = run(records({"工作单位": NAME["A"], "单位统一社会信用代码": USCC["A_CHAR"]},
+                      {"工作单位": "贵州黔润科枝有限公司", "单位统一社会信用代码": USCC["A"]}))
+    assert res.records.at[0, "工作单位"] == NAME["A"]
+    assert list(res.review["档案编号"]) == ["A0"]
+    assert res.records.at[1, "工作单位"] == NAME["A"]           # a slip in the name: the USCC decides
+
+
+def test_branch_is_its_own_company_for_the_uscc_too():
+    res = run(records({"工作单位": "贵州黔润科技遵义分公司", "单位统一社会信用代码": USCC["A_BRANCH"]},
+                      {"工作单位": "贵州黔润科技遵义分公司", "单位统一社会信用代码": USCC["A"]}))
+    assert res.records.at[0, "工作单位"] == NAME["A_BRANCH"]
+    assert res.records.at[1, "工作单位"] == "贵州黔润科技遵义分公司"   # branch named, head office's USCC
+    assert list(res.review["档案编号"]) == ["A1"]
+
+
+def test_deregistered_current_employer_is_noted_not_reviewed():
+    reg = registry()
+    reg.loc[reg["统一社会信用代码"] == USCC["G"], "登记状态"] = "注销"
+    res = run(records({"工作单位": NAME["G"], "单位统一社会信用代码": USCC["G"]}), reg=reg)
+    assert res.review.empty
+    note = res.log.iloc[0]
+    assert (note["rule"], note["applied"]) == ("employer_deregistered_note", False)
+    assert res.records.at[0, "工作单位"] == NAME["G"]

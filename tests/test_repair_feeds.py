@@ -137,3 +137,12 @@ def test_without_social_the_employer_step_runs_without_rule_8(tmp_path):
     assert "employers" not in res.skipped and "employers.rule8" in res.skipped
     assert "social_status" in res.skipped
     assert pd.isna(res.records.at[0, "工作单位"])
+
+
+def test_bom_header_and_extra_columns_are_accepted(tmp_path):
+    d = _good_dir(tmp_path)
+    _write(d / "social_security.csv", "\ufeff" + SOCIAL_HEADER + ",备注\n"
+           "52010219900101123X,张三,91520100MA6DK1234H,贵州黔润科技有限公司,参保缴费,就业,2021-12,x\n")
+    t = Feeds(d).table("social_security")
+    assert t.column_names == list(FEEDS["social_security"].columns)
+    assert t.num_rows == 1

@@ -234,3 +234,28 @@ def test_typo_flagged_only_as_region_year_is_still_a_checksum_failure():
                        "issues": [("公民身份号码", "id_region_year")]}),
               police({"公民身份号码": real, "姓名": "王芳", "性别": "男", "出生日期": "1950-01-01"}))
     assert _cell(res, 0, "公民身份号码") == real
+
+
+def test_partial_birth_date_is_recognised_by_its_value_whatever_the_issue_code():
+    res = run(records({"姓名": "张伟", "出生日期": "1990-01", "公民身份号码": GOOD},                    # no issue
+              {"姓名": "张伟", "出生日期": "1990年1月", "公民身份号码": GOOD,
+               "issues": [("出生日期", "date_partial")]},                                           # other code
+              {"姓名": "张伟", "出生日期": "1990-01-01", "公民身份号码": GOOD,
+               "issues": [("出生日期", "date_month_only")]}),                                       # fine value
+              police({"公民身份号码": valid_id("52010219800101001"), "姓名": "某人"}))
+    assert list(res.records["出生日期"]) == ["1990-01-01"] * 3
+    assert len(res.log) == 2 and res.review.empty
+
+
+def test_frames_must_have_unique_labels():
+    recs = records({"姓名": "张伟", "公民身份号码": GOOD}, {"姓名": "李四", "公民身份号码": GOOD})
+    recs.index = [0, 0]
+    import pytest
+    with pytest.raises(ValueError, match="unique"):
+        run(recs, police({"公民身份号码": GOOD, "姓名": "张伟"}))
+
+
+def test_id_typo_found_without_any_issue_flag():
+    res = run(records({"姓名": "张伟", "性别": "男", "出生日期": "1990-01-01", "公民身份号码": BAD}),
+              police({"公民身份号码": GOOD, "姓名": "张伟", "性别": "男", "出生日期": "1990-01-01"}))
+    assert _cell(res, 0, "公民身份号码") == GOOD

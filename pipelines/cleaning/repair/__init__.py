@@ -70,6 +70,10 @@ def repair(records: pd.DataFrame, study: pd.DataFrame | None = None, work: pd.Da
     (default `dq_rules.repair_rules.APPLY_MIN_CONFIDENCE`). `protected`: cells a clerk entered or confirmed
     (see `log.settle`). `workers`: processes for the fuzzy employer-name matching (default: up to 2, the
     cores the pipeline is sized for)."""
+    for name, frame in ((SHEET_PERSON, records), (SHEET_STUDY, study), (SHEET_WORK, work)):
+        if frame is not None and not frame.index.is_unique:
+            raise ValueError(f"{name}: the frame's index must be unique (its labels identify rows in the "
+                             "repair log and the review queue)")
     if not isinstance(feeds, Feeds):
         feeds = Feeds(feeds)
     wanted = set(STEPS if steps is None else steps)

@@ -31,39 +31,23 @@ import pyarrow.compute as pc
 from dq_rules import repair_rules as R
 from pipelines.feeds import MultiKeyIndex
 
-from .log import SHEET_PERSON, SHEET_STUDY, empty_proposals, fold_text, issue_rows, make_proposals, na
+from .log import MONTH_ONLY, SHEET_PERSON, SHEET_STUDY, date_problems, empty_proposals, fold_text, make_proposals, na
 
 __all__ = ["propose_graduation_dates", "propose_study"]
 
 GRAD, SCHOOL, MAJOR, LEVEL = "毕业时间", "毕业院校", "所学专业", "最高学历"
-_MONTH = re.compile(r"^\s*(\d{4})\D{1,2}(\d{1,2})\D{0,2}\s*$")
 _FULL = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _FEED_FAMILY = {feed: level for level, feeds in R.LEVEL_TO_FEED.items() for feed in feeds}
 
 
-def _ym(value: str) -> tuple[int, int] | None:
-    m = _MONTH.match(value)
-    if m:
-        return int(m.group(1)), int(m.group(2))
-    m = re.match(r"^\s*(\d{4})(\d{2})\s*$", value)
-    return (int(m.group(1)), int(m.group(2))) if m else None
-
-
-def _year(value: str) -> int | None:
-    m = re.match(r"^\s*(\d{4})", value)
-    return int(m.group(1)) if m else None
-
-
-def _agrees(date_value: str, codes: set[str], feed_date: str | None) -> bool:
-    """Whether a partial (month-only) or impossible date is consistent with a full feed date."""
+def _agrees(problem: tuple, feed_date: str | None) -> bool:
+    """Whether a partial (month-only) or impossible date (`log.date_kind`) fits a full feed date."""
     if feed_date is None or not _FULL.match(feed_date):
         return False
-    fy, fm = int(feed_date[:4]), int(feed_date[5:7])
-    if "date_month_only" in codes:
-        ym = _ym(date_value)
-        return ym == (fy, fm)
-    y = _year(date_value)
-    return y == fy
+    kind, year, month = problem
+    if kind == MONTH_ONLY:
+        return (year, month) == (int(feed_date[:4]), int(feed_date[5:7]))
+    return year == int(feed_date[:4])
 
 
 def _same(a, b) -> bool | None:
@@ -77,7 +61,7 @@ def propose_graduation_dates(records: pd.DataFrame, ids: pd.Series, usable: pd.S
                              education: MultiKeyIndex) -> pd.DataFrame:
     if GRAD not in records.columns:
         return empty_proposals()
-    flagged = issue_rows(records, GRAD, {"date_month_only", "date_impossible"})
+    flagged = date_problems(records, GRAD)
     if flagged.empty:
         return empty_proposals()
     labels = [i for i in flagged.index if bool(usable.get(i, False)) and not na(records.at[i, GRAD])]
@@ -88,7 +72,7 @@ def propose_graduation_dates(records: pd.DataFrame, ids: pd.Series, usable: pd.S
         old = records.at[label, GRAD]
         if na(old):
             continue
-        codes = flagged[label]
+        problem = flagged[label]
         g = by_q.get(label)
         chosen, shown = [], []
         if g is not None:
@@ -97,7 +81,7 @@ def propose_graduation_dates(records: pd.DataFrame, ids: pd.Series, usable: pd.S
             level = records.at[label, LEVEL] if LEVEL in records.columns else None
             for _, f in g.iterrows():
                 fd = None if na(f["毕业日期"]) else str(f["毕业日期"])
-                if not _agrees(str(old), codes, fd):
+                if not _agrees(problem, fd):
                     continue
                 shown.append(fd)
                 s_ok, m_ok = _same(school, f["院校名称"]), _same(major, f["专业名称"])
@@ -117,18 +101,6 @@ def propose_graduation_dates(records: pd.DataFrame, ids: pd.Series, usable: pd.S
             news.append(None), rules.append("graduation_date_review"), kinds.append("review")
             cands.append(list(dict.fromkeys(shown)))
     return make_proposals(SHEET_PERSON, records, rows, GRAD, olds, news, rules, candidates=cands, kind=kinds)
-
-
-def _date_codes(study: pd.DataFrame, fld: str) -> pd.Series:
-    """Issue codes of the study rows' date field; rows without `_issues` are judged by their form."""
-    if "_issues" in study.columns:
-        return issue_rows(study, fld, {"date_month_only", "date_impossible"})
-    col = study[fld].astype("str")
-    mask = col.notna() & ~col.fillna("").str.match(r"^\d{4}-\d{2}-\d{2}$")
-    out = {}
-    for i, v in col[mask].items():
-        out[i] = {"date_month_only"} if _ym(v) else {"date_impossible"}
-    return pd.Series(out, dtype=object)
 
 
 def _sval(frame: pd.DataFrame, name: str, rows: np.ndarray) -> pd.Series:
@@ -301,7 +273,7 @@ def _compare_pairs(study: pd.DataFrame, feed: pd.DataFrame, pairs: pd.DataFrame)
         differ = differ.fillna(False).to_numpy(dtype=bool)
         if not differ.any():
             continue
-        codes = _date_codes(study.iloc[spos[differ]], fld) if is_date else pd.Series(dtype=object)
+        codes = date_problems(study.iloc[spos[differ]], fld) if is_date else pd.Series(dtype=object)
         cur_o = cur.to_numpy(dtype=object)
         fv_o = fv.to_numpy(dtype=object)
         for k in np.flatnonzero(differ):
@@ -314,7 +286,7 @@ def _compare_pairs(study: pd.DataFrame, feed: pd.DataFrame, pairs: pd.DataFrame)
             c = str(c)
             if is_date:
                 cd = codes.get(r) if len(codes) else None
-                if cd and _agrees(c, cd, f):
+                if cd is not None and _agrees(cd, f):
                     rows.append(r), fields.append(fld), olds.append(c), news.append(f)
                     rules.append("study_date_from_education"), kinds.append("change"), cands.append([])
                     continue

@@ -14,30 +14,38 @@ Company names
   order (``norm`` without the legal form); ``core`` is the key without the regions; ``branch`` whether the
   name ends in 分公司, 支行 …
 
-`NameIndex` holds every 企业名称 and 曾用名 of the registry as *entries* with exact indexes on ``norm`` and
-``key``, and blocking indexes: key bigrams (for edit distance) and key characters (for abbreviations).
-`NameIndex.match(name)` decides in tiers, each stricter about ambiguity than the last is lenient:
+`NameIndex` holds every 企业名称 and 曾用名 of the registry as *entries* with exact indexes on ``norm``,
+``key`` and ``core``, and blocking indexes: key bigrams (for edit distance; the bigrams of region and
+industry words, held by thousands of entries, are not used) and key characters (for abbreviations).
+`NameIndex.match(name)` decides in tiers:
 
 1. ``exact`` / ``former`` — the same ``norm`` as one company's current / former name (bracket width,
-   spaces); a former name maps to the current name;
-2. ``key`` — the same key as exactly one company (legal form missing or different, bracket order);
-3. ``typo`` — a weighted Levenshtein distance of the keys (rapidfuzz; a homophone substitution — the usual
-   slip of a pinyin input method — costs ½) ≤ 1 (≤ 2 for long keys) to one company, every other company at
-   least `TYPO_MIN_MARGIN` further; candidates must agree on region words and on being a branch (a branch
-   is its own company; 贵州… and 贵阳… are different companies). Keys are compared in canonical
-   (region first) and in written order (黔润（贵扬）商贸 is one slip from 黔润（贵阳）商贸);
-4. ``abbrev`` — the name (no legal form) is a subsequence of exactly one company's core name (without
-   region words), starting with its trade name and covering enough of it, and no other company (head
-   offices and branches kept apart) contains it at all (two companies sharing an abbreviation → review).
+   spaces, punctuation); a former name maps to the current name;
+2. ``key`` — the same key, written in the same order, legal forms not contradicting, as exactly one
+   company — and no other company whose name is the query's with more region words (黔南鹿冲科技 may be
+   安顺黔南鹿冲科技…);
+3. ``typo`` — a weighted edit distance (rapidfuzz Levenshtein on its optimal alignment: a substitution by
+   a character of the same reading — the usual slip of a pinyin input method — costs ½, any other edit 1,
+   a contradicting legal form 1, region words in another place 1) ≤ 1 (≤ 2 for long names) to one
+   company, every other company at least `TYPO_MIN_MARGIN` further. Compared in canonical (region first)
+   and in written order (黔润（贵扬）商贸 is one slip from 黔润（贵阳）商贸), and on the whole name for a slip in
+   the legal form itself;
+4. ``abbrev`` — the name is a subsequence of a company's core name (without region words), starting with
+   its trade name and covering enough of it; with several such companies the one it follows in clearly
+   fewer contiguous pieces wins (投合人力: 投合人力资源, not 投合宁人力资源); a tie → review (two companies
+   sharing an abbreviation, e.g. the same trade name in two regions).
 
-Anything with more than one company left is ``ambiguous`` (review with the candidates); nothing near
-is ``none`` (left as typed: employers outside the business registry — public bodies, schools — are
-normal).
+Candidates must always agree on region words (贵州… and 贵阳… are different companies) and on being a branch
+(a branch is its own company, rule 8). When the typo and the abbreviation readings point at different
+companies, or a tier leaves more than one company, the name is ``ambiguous`` (review with the candidates);
+nothing near is ``none`` (left as typed: employers outside the business registry — public bodies, schools
+— are normal).
 
 Person rows (基本信息)
 ----------------------
 * A valid USCC registered in 工商 decides: the registry's current 企业名称 replaces a form name that is a
-  variant of it (an empty name is filled); a form name that is clearly another company → review.
+  variant of it (an empty name is filled); a form name that is clearly another company (the exact name of
+  another registry company, or nothing like it) → review.
 * Otherwise the form name is matched (above); when it is ambiguous and 社保's 参保单位 is one of the
   candidates, 社保 decides.
 * USCC: a bad check character → `uscc_candidates` registered in 工商 and agreeing with the company the
@@ -47,8 +55,13 @@ Person rows (基本信息)
   employed person; a form naming another company than 社保 → review of 工作单位 (and the USCC), never a
   change.
 
+* A current employer 注销 / 吊销 / 迁出 in the registry is noted in the log (not reviewed, not changed).
+
 Work rows (工作经历): names matched the same way; for the current job (empty 终止时间) an ambiguity is settled
 by 社保's 参保单位 or by the person's employer on 基本信息 when one of the candidates is that company.
+
+Distinct names are matched once (`NameIndex.match_many`), the fuzzy tiers spread over forked worker
+processes when there are many.
 """
 from __future__ import annotations
 
@@ -593,22 +606,6 @@ class NameIndex:
                 best = c1
         return list(dict.fromkeys(strict)), list(dict.fromkeys(loose)), best
 
-    def similar(self, name: str | None, limit: int = 5) -> list[int]:
-        """Companies whose key scores at least `REVIEW_SCORE_CUTOFF` (fuzz.ratio) against the name's,
-        best first — shown to a clerk; never applied."""
-        q = parse_company_name(name)
-        if not q.key:
-            return []
-        grams = list(dict.fromkeys(_bigrams(q.key)))
-        posts = [self.bigrams[g] for g in grams if g in self.bigrams and len(self.bigrams[g]) <= R.BLOCK_MAX_POSTING]
-        if not posts:
-            return []
-        cand = np.unique(np.concatenate(posts))
-        choices = {int(e): self.keys[e] for e in cand}
-        hits = process.extract(q.key, choices, scorer=fuzz.ratio, score_cutoff=R.REVIEW_SCORE_CUTOFF,
-                               limit=limit * 3)
-        return self._companies(e for _, _, e in hits)[:limit]
-
     def is_variant(self, name: str | None, company: int) -> bool:
         """Whether a form name can be read as a (sloppy) name of registry row `company`: a match (or a
         candidate) of `match`, an abbreviation of one of its names, or a key similar enough
@@ -657,8 +654,12 @@ def _is_current(names: pd.Series, idx: NameIndex) -> np.ndarray:
         zero_copy_only=False)
 
 
-def _s(v) -> str | None:
-    return None if na(v) else str(v)
+def _objects(frame: pd.DataFrame, col: str) -> np.ndarray:
+    """A column as an object array of str, None for no value ('' included)."""
+    if col not in frame.columns:
+        return np.full(len(frame), None, dtype=object)
+    v = frame[col].astype("str")
+    return v.astype(object).where(v.notna() & (v != ""), None).to_numpy(dtype=object)
 
 
 def _uscc_kind(value: str | None, codes: set[str]) -> str | None:
@@ -723,10 +724,8 @@ def propose_employers(records: pd.DataFrame, work: pd.DataFrame | None, registry
 
 def _person_rows(records, registry, idx: NameIndex, reg_name, reg_uscc, social, ids, usable, match):
     n = len(records)
-    emp = records[EMP].to_numpy(dtype=object) if EMP in records.columns else np.full(n, None, dtype=object)
-    emp = np.array([_s(v) for v in emp], dtype=object)
-    usc = records[USCC].to_numpy(dtype=object) if USCC in records.columns else np.full(n, None, dtype=object)
-    usc = np.array([_s(v) for v in usc], dtype=object)
+    emp = _objects(records, EMP)
+    usc = _objects(records, USCC)
     labels = records.index
     u_pos = registry.by_uscc.positions(pd.Series(usc, dtype="str"))
 
@@ -783,7 +782,9 @@ def _person_rows(records, registry, idx: NameIndex, reg_name, reg_uscc, social, 
                 add(i, EMP, None, reg_name[U], "employer_by_uscc")
                 continue
             m = match(name)
-            if m.company == U or (not m.unique and U in m.candidates) or idx.is_variant(name, U):
+            if m.company == U or (not m.unique and U in m.candidates) or (
+                    not (m.unique and m.status in ("exact", "former", "key")) and idx.is_variant(name, U)):
+                # the name is (a variant of) the USCC's company — not the exact name of another one
                 add(i, EMP, name, reg_name[U], "employer_by_uscc")
             else:
                 other = [m.company] if m.unique else m.candidates
@@ -887,6 +888,13 @@ def _person_rows(records, registry, idx: NameIndex, reg_name, reg_uscc, social, 
             if usc[i] is not None:
                 add(i, USCC, u_fixed[i], None, "employer_social_differs_review", "review",
                     [s_uscc[i]] if s_uscc[i] is not None else [])
+
+    # the current employer no longer exists in the registry (注销 / 吊销 / 迁出): noted in the log
+    status = np.asarray(registry.by_uscc.table.column("登记状态").to_pylist(), dtype=object)
+    known = np.flatnonzero(company >= 0)
+    gone = known[np.isin(status[company[known]], list(R.DEREGISTERED_STATUSES))]
+    for i in gone:
+        add(i, EMP, reg_name[company[i]], None, "employer_deregistered_note", "note", [status[company[i]]])
 
     props = make_proposals(SHEET_PERSON, records, p_rows, p_field, p_old, p_new, p_rule, candidates=p_cands,
                            kind=p_kind)

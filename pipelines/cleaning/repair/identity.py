@@ -2,10 +2,13 @@
 
 `propose_ids(records, police)`:
 
-* Only an ID whose **check character is wrong** starts a candidate search (the standardiser flags it; the
-  flag is confirmed here with python-stdnum's ``calc_check_digit``). A checksum-valid ID is never touched,
-  not even when python-stdnum rejects its county code for the birth year (``id_region_year``): such an
-  ID is real and a "neighbour" that happens to validate would be a different person.
+* Only an ID whose **check character is wrong** starts a candidate search (the standardiser flags it, and
+  every 18-character ID is screened here too, in bulk; each is confirmed with python-stdnum's
+  ``calc_check_digit``). A checksum-valid ID is never touched, not even when python-stdnum rejects its
+  county code for the birth year (``id_region_year``) or does not know it (``id_region_unknown``): such
+  an ID is real and a "neighbour" that happens to validate would be a different person. (stdnum checks
+  the county before the check character, so a typo may come flagged ``id_region_year``: the checksum,
+  not the code, decides.)
 * Candidates are the numbers one substituted character or one adjacent transposition away whose check
   character agrees (screened in bulk with NumPy, re-checked with python-stdnum's ``calc_check_digit``)
   and that the police register holds — the register, not stdnum's county table, says a number exists.
@@ -17,12 +20,12 @@
 * Exactly one confirmed candidate → a change; none or several → review with the candidates (the
   confirmed ones, else the ones the register holds, else `archives_domain.identity.id_candidates`).
 
-`propose_birth_dates(records, ids, usable)`: 出生日期 flagged month-only (``YYYY-MM`` kept) or impossible is
-taken from the (valid) ID when the ID's date agrees with what is left (the month, resp. the year); else
-review. The ID's birth date is the one python-stdnum reads (positions 7–14).
+`propose_birth_dates(records, ids, usable)`: a month-only (``YYYY-MM`` kept) or impossible 出生日期 — told by
+its value, whatever the issue code — is taken from the (trusted) ID when the ID's date agrees with what is
+left (the month, resp. the year); else review. The ID's birth date is positions 7–14.
 
-`usable_ids(records, changes)` gives the working ID column after the ID repairs and whether each row's ID
-can be trusted for lookups (no ID issue, only ``id_region_year``, or repaired).
+`usable_ids(records, applied_ids)` gives the working ID column after the ID repairs and whether each row's
+ID can be trusted for lookups (checksum right and no issue but a county-code one, or repaired).
 """
 from __future__ import annotations
 
@@ -37,14 +40,14 @@ from archives_domain.identity import id_candidates, normalize_id
 from dq_rules import repair_rules as R
 from pipelines.feeds import KeyIndex
 
-from .log import SHEET_PERSON, empty_proposals, fold_name, issue_rows, make_proposals, na
+from .log import IMPOSSIBLE, SHEET_PERSON, date_problems, empty_proposals, fold_name, issue_rows, make_proposals, na
 
 __all__ = ["propose_ids", "usable_ids", "propose_birth_dates", "ID", "NAME", "BIRTH", "SEX",
            "TRUSTED_ID_CODES"]
 
 ID, NAME, BIRTH, SEX = "公民身份号码", "姓名", "出生日期", "性别"
 #: ID issue codes that do not make the ID untrustworthy (the number is right; stdnum's table disagrees).
-TRUSTED_ID_CODES = frozenset({"id_region_year"})
+TRUSTED_ID_CODES = frozenset({"id_region_year", "id_region_unknown"})
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONTH_RE = re.compile(r"^\d{4}-\d{2}$")
 
@@ -106,6 +109,28 @@ def _neighbours(bad_ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return own, cands
 
 
+def _checksum_screen(ids: pd.Series) -> np.ndarray:
+    """Rows whose 18-character ID has a check character that disagrees (NumPy, all rows at once) — so that
+    an ID typo is found even without the standardiser's flag; each is then confirmed with python-stdnum."""
+    s = ids.astype("str")
+    out = np.zeros(len(s), dtype=bool)
+    cand = (s.notna() & (s.str.len() == 18)).fillna(False).to_numpy()
+    if not cand.any():
+        return out
+    vals = s[cand].to_numpy(dtype=object)
+    asc = np.array([v.isascii() for v in vals], dtype=bool) if vals.dtype == object else np.ones(len(vals), bool)
+    pos = np.flatnonzero(cand)
+    pos, vals = pos[asc], vals[asc]
+    if not len(vals):
+        return out
+    mat = np.frombuffer("".join(vals).upper().encode("ascii"), dtype=np.uint8).reshape(len(vals), 18)
+    body = mat[:, :17]
+    digits = ((body >= 48) & (body <= 57)).all(axis=1)
+    check = _ID_CHECK[((body.astype(np.int64) - 48) @ _ID_WEIGHTS) % 11]
+    out[pos] = ~digits | (check != mat[:, 17])
+    return out
+
+
 def _register_candidates(bad_ids: list[str], police: KeyIndex) -> list[list[str]]:
     """Per bad ID: its checksum-consistent neighbours that the population register holds."""
     ascii_rows = [i for i, b in enumerate(bad_ids) if b.isascii() and len(b) == 18]
@@ -126,10 +151,11 @@ def propose_ids(records: pd.DataFrame, police: KeyIndex) -> pd.DataFrame:
     if ID not in records.columns:
         return empty_proposals()
     flagged = issue_rows(records, ID)
-    if flagged.empty:
+    suspect = flagged.index.union(records.index[_checksum_screen(records[ID])])
+    if not len(suspect):
         return empty_proposals()
     rows, bad_ids, cand_lists = [], [], []
-    for idx, codes in flagged.items():
+    for idx in suspect:
         raw = records.at[idx, ID]
         if na(raw):
             continue
@@ -209,7 +235,7 @@ def usable_ids(records: pd.DataFrame, applied_ids: pd.Series | None = None) -> t
     `applied_ids`: new ID values by row label (the applied ID repairs)."""
     ids = records[ID].astype("str").copy() if ID in records.columns else pd.Series(pd.NA, index=records.index,
                                                                                   dtype="str")
-    ok = ids.notna() & (ids.str.len() == 18)
+    ok = (ids.notna() & (ids.str.len() == 18)).fillna(False) & ~_checksum_screen(ids)
     flagged = issue_rows(records, ID)
     if not flagged.empty:
         bad = [i for i, codes in flagged.items()
@@ -225,27 +251,17 @@ def propose_birth_dates(records: pd.DataFrame, ids: pd.Series, usable: pd.Series
     """出生日期 proposals for rows flagged month-only or impossible (see module doc)."""
     if BIRTH not in records.columns:
         return empty_proposals()
-    flagged = issue_rows(records, BIRTH, {"date_month_only", "date_impossible"})
-    if flagged.empty:
+    problems = date_problems(records, BIRTH)
+    if problems.empty:
         return empty_proposals()
     rows, olds, news, rules, kinds = [], [], [], [], []
-    for idx, codes in flagged.items():
+    for idx, (kind, year, month) in problems.items():
         old = records.at[idx, BIRTH]
-        if na(old):
-            continue
-        old_s = str(old).strip()
         new = None
         if bool(usable.get(idx, False)) and isinstance(ids.get(idx), str):
             n = ids[idx]
-            d = f"{n[6:10]}-{n[10:12]}-{n[12:14]}"
-            if "date_month_only" in codes:
-                digits = re.findall(r"\d+", old_s)
-                if len(digits) >= 2 and int(digits[0]) == int(n[6:10]) and int(digits[1]) == int(n[10:12]):
-                    new = d
-            else:  # impossible: the year must agree
-                m = re.match(r"^\s*(\d{4})", old_s)
-                if m and m.group(1) == n[6:10]:
-                    new = d
+            if year == int(n[6:10]) and (kind == IMPOSSIBLE or month == int(n[10:12])):
+                new = f"{n[6:10]}-{n[10:12]}-{n[12:14]}"
         rows.append(idx)
         olds.append(old)
         if new is not None:

@@ -42,7 +42,8 @@ from dq_rules import repair_rules as R
 __all__ = [
     "PROPOSAL_COLUMNS", "LOG_COLUMNS", "REVIEW_COLUMNS", "SHEET_PERSON", "SHEET_STUDY", "SHEET_WORK",
     "make_proposals", "empty_proposals", "settle", "apply_changes", "repair_log", "review_items",
-    "issue_rows", "issues_of", "fold_text", "fold_name", "na",
+    "issue_rows", "issues_of", "fold_text", "fold_name", "na", "date_kind", "date_problems", "MONTH_ONLY",
+    "IMPOSSIBLE",
 ]
 
 SHEET_PERSON, SHEET_STUDY, SHEET_WORK = "基本信息", "学习经历", "工作经历"
@@ -293,6 +294,59 @@ def issue_rows(frame: pd.DataFrame, field: str, codes: Iterable[str] | None = No
             found &= codes
         if found:
             out[idx] = found
+    return pd.Series(out, dtype=object)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Partial and impossible dates
+
+MONTH_ONLY, IMPOSSIBLE = "date_month_only", "date_impossible"
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_YM = re.compile(r"^\s*(\d{4})\s*(?:[-/.年]\s*(\d{1,2})\s*月?|(\d{2}))\s*$")
+_YMD = re.compile(r"^\s*(\d{4})\s*[-/.年]?\s*(\d{1,2})\s*[-/.月]?\s*(\d{1,2})\s*日?\s*$")
+
+
+def date_kind(value, codes: Iterable[str] = ()) -> tuple[str, int, int | None] | None:
+    """(MONTH_ONLY or IMPOSSIBLE, year, month or None) for a date cell that is not a full valid date but
+    still says its year (and month) — whatever issue code, if any, the standardiser gave it; None for a
+    valid ISO date or text that is no date at all."""
+    if na(value):
+        return None
+    v = str(value).strip()
+    if _ISO.match(v):
+        try:
+            pd.Timestamp(v)
+            return None
+        except ValueError:
+            pass
+    m = _YM.match(v)
+    if m and (m.group(2) or m.group(3)):
+        month = int(m.group(2) or m.group(3))
+        if 1 <= month <= 12:
+            return MONTH_ONLY, int(m.group(1)), month
+    m = _YMD.match(v)
+    if m or IMPOSSIBLE in set(codes):
+        y = re.match(r"^\s*(\d{4})", v)
+        if y:
+            mo = int(m.group(2)) if m else None
+            return IMPOSSIBLE, int(y.group(1)), mo if mo is not None and 1 <= mo <= 12 else None
+    return None
+
+
+def date_problems(frame: pd.DataFrame, field: str) -> pd.Series:
+    """`date_kind` of the cells of `field` that have an issue on that field or are not an ISO date:
+    a Series (only those rows) of (kind, year, month)."""
+    if field not in frame.columns or frame.empty:
+        return pd.Series([], dtype=object)
+    col = frame[field].astype("str")
+    odd = col.notna() & ~col.str.match(r"^\d{4}-\d{2}-\d{2}$").fillna(False)
+    flagged = issue_rows(frame, field)
+    rows = col.index[odd.to_numpy()].union(flagged.index) if len(flagged) else col.index[odd.to_numpy()]
+    out = {}
+    for i in rows:
+        k = date_kind(col.get(i), flagged.get(i, ()) if len(flagged) else ())
+        if k is not None:
+            out[i] = k
     return pd.Series(out, dtype=object)
 
 
