@@ -90,6 +90,8 @@ MENU: tuple[MenuNode, ...] = (
        _n("stats.custom", "自定义查询"),
        icon="fa-bar-chart"),
     _n("system", "系统管理",
+       _n("system.agency", "存档机构管理", endpoint="AgencyAdminView.list"),
+       _n("system.user", "用户管理", endpoint="UserAdminView.list"),
        _n("system.notice", "通知公告", endpoint="NoticeView.list"),
        _n("system.permission", "用户权限", endpoint="PermissionTreeView.index"),
        _n("system.log", "系统日志", endpoint="AuditLogView.index"),
