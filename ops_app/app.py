@@ -66,7 +66,9 @@ def create_app(settings: Settings | None = None, testing: bool = False, config: 
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     from .menu import MENU, UNDER_CONSTRUCTION
     from .security.permissions import can
-    app.jinja_env.globals.update(archives_menu=MENU, under_construction=UNDER_CONSTRUCTION, archives_can=can)
+    from .i18n import menu_label, tr
+    app.jinja_env.globals.update(archives_menu=MENU, under_construction=UNDER_CONSTRUCTION, archives_can=can,
+                                 menu_label=menu_label, tr=tr)
     return app
 
 
