@@ -66,17 +66,20 @@ def create_app(settings: Settings | None = None, testing: bool = False, config: 
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     from .menu import MENU, UNDER_CONSTRUCTION
     from .security.permissions import can
-    app.jinja_env.globals.update(archives_menu=MENU, under_construction=UNDER_CONSTRUCTION, archives_can=can)
+    from .i18n import menu_label, tr
+    app.jinja_env.globals.update(archives_menu=MENU, under_construction=UNDER_CONSTRUCTION, archives_can=can,
+                                 menu_label=menu_label, tr=tr)
     return app
 
 
 def _register_security_views(appbuilder) -> None:
-    """TOTP, 用户权限 and 系统日志; then the permission catalogue and the built-in roles' defaults."""
+    """TOTP, 用户权限, 系统日志, 存档机构管理 and 用户管理; then the permission catalogue and the built-in roles' defaults."""
     from .security.permissions import endpoint_modules, initialise
     from .security.views import TotpView
     from .views.audit_log import AuditLogView
     from .views.permissions import PermissionTreeView
-    for view in (TotpView, PermissionTreeView, AuditLogView):
+    from .views.system_admin import AgencyAdminView, UserAdminView
+    for view in (TotpView, PermissionTreeView, AuditLogView, AgencyAdminView, UserAdminView):
         appbuilder.add_view_no_menu(view())
     from flask import current_app
     app = current_app

@@ -34,6 +34,14 @@ class MenuNode:
     def enabled(self) -> bool:
         return self.endpoint is not None or any(c.enabled for c in self.children)
 
+    @property
+    def label_en(self) -> str:
+        return EN_LABELS.get(self.key, self.label)
+
+    def label_for(self, locale: str) -> str:
+        """The label in `locale` (zh is the default; en from EN_LABELS)."""
+        return self.label_en if locale == "en" else self.label
+
     def walk(self, level: int = 1) -> Iterator[tuple[int, "MenuNode"]]:
         yield level, self
         for child in self.children:
@@ -90,11 +98,39 @@ MENU: tuple[MenuNode, ...] = (
        _n("stats.custom", "自定义查询"),
        icon="fa-bar-chart"),
     _n("system", "系统管理",
+       _n("system.agency", "存档机构管理", endpoint="AgencyAdminView.list"),
+       _n("system.user", "用户管理", endpoint="UserAdminView.list"),
        _n("system.notice", "通知公告", endpoint="NoticeView.list"),
        _n("system.permission", "用户权限", endpoint="PermissionTreeView.index"),
        _n("system.log", "系统日志", endpoint="AuditLogView.index"),
        icon="fa-cogs"),
 )
+
+
+# English labels (shown when the user switches the language to English); every node has one.
+EN_LABELS: dict[str, str] = {
+    "workbench": "Workbench",
+    "personal": "Personal Services", "personal.info": "Personal Information", "personal.info.basic": "Basic Data",
+    "personal.business": "Services", "personal.business.transfer_in": "Archive Transfer In",
+    "personal.business.transfer_out": "Archive Transfer Out", "personal.business.hukou": "Collective Hukou Agency",
+    "personal.materials": "Archive Materials", "personal.certificate": "Certificates",
+    "unit": "Employers", "unit.basic": "Employer Data", "unit.account": "Employer Accounts",
+    "unit.account.staff": "Employees", "unit.account.charts": "Charts",
+    "party": "Floating Party Members", "party.member": "Party Member Data", "party.dues": "Party Dues",
+    "party.transfer": "Party Membership Transfer",
+    "transfer": "Archive Transfer", "transfer.out": "Transfer Out", "transfer.out.notice": "Transfer Notices",
+    "transfer.loan": "Archive Loans", "transfer.loan.notice": "Loan Notices",
+    "warehouse": "Archive Storage", "warehouse.consult": "Archive Consultation",
+    "warehouse.material_use": "Material Use", "warehouse.inventory": "Inventory",
+    "warehouse.smart": "Smart Storage", "warehouse.smart.stocktake": "Electronic Stocktake",
+    "warehouse.smart.monitor": "Security Monitoring",
+    "digital": "Digital Archives", "digital.view": "Image Viewing", "digital.upload": "Image Upload",
+    "digital.upload.process": "Image Processing", "digital.upload.log": "Operation Log",
+    "stats": "Statistics", "stats.archive": "Archive Statistics", "stats.overview": "Overview and Reports",
+    "stats.custom": "Custom Queries",
+    "system": "System Administration", "system.agency": "Archive Agencies", "system.user": "Users",
+    "system.notice": "Notices", "system.permission": "User Permissions", "system.log": "System Log",
+}
 
 
 def by_key() -> dict[str, MenuNode]:

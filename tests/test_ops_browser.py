@@ -86,3 +86,33 @@ def test_lockout_after_five_failures(page, live_url):
     assert "账号已锁定 15 分钟" in page.content()
     _login(page, live_url, "clerk1", INITIAL_PASSWORD)
     assert "已被锁定" in page.content() and page.url.endswith("/login/")
+
+
+def test_idle_session_timeout_lands_on_the_login_page(page, live_url, monkeypatch):
+    """The server's clock moves 31 minutes past the last request: the next page load is the login page."""
+    import time as real_time
+
+    from ops_app.security import session_guard
+    _login(page, live_url, "clerk1", INITIAL_PASSWORD)
+    page.fill("#old_password", INITIAL_PASSWORD)
+    page.fill("#new_password", "Liulan#2026")
+    page.fill("#confirm", "Liulan#2026")
+    _submit(page, "#change-submit")
+    assert page.url == f"{live_url}/" and page.locator("#panel-todos").is_visible()
+
+    class Clock:  # the session guard's view of time only; the browser and the test keep the real clock
+        offset = 0.0
+
+        @staticmethod
+        def time():
+            return real_time.time() + Clock.offset
+    monkeypatch.setattr(session_guard, "time", Clock)
+    Clock.offset = 29 * 60
+    page.reload(wait_until="load")
+    assert page.url == f"{live_url}/"  # 29 minutes idle: still signed in (and the clock of activity restarts)
+    Clock.offset = 29 * 60 + 31 * 60
+    page.reload(wait_until="load")
+    assert "/login/" in page.url
+    assert "超过 30 分钟无操作，已自动退出，请重新登录" in page.content()
+    page.goto(f"{live_url}/")
+    assert "/login/" in page.url  # the session is gone, not only the page

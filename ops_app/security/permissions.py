@@ -28,6 +28,7 @@ PII_VIEW = "personal_data"
 UNMASKED, EXPORT, PRINT = ("can_view_unmasked", PII_VIEW), ("can_export", PII_VIEW), ("can_print", PII_VIEW)
 SPECIAL = ((UNMASKED, "查看完整身份证号/电话"), (EXPORT, "导出个人数据"), (PRINT, "打印个人数据"))
 PERMISSION_MODULE, LOG_MODULE, NOTICE_MODULE = "system.permission", "system.log", "system.notice"
+AGENCY_MODULE, USER_MODULE = "system.agency", "system.user"
 
 # Reachable without any module permission: logging in and out, the second factor, static files, language.
 OPEN_BLUEPRINTS = {"ArchivesAuthDBView", "TotpView", "static", "appbuilder", "LocaleView", "UtilView"}
@@ -35,7 +36,7 @@ OPEN_BLUEPRINTS = {"ArchivesAuthDBView", "TotpView", "static", "appbuilder", "Lo
 BUSINESS_MODULES = ("personal", "unit", "party", "transfer", "warehouse", "digital", "stats")
 # What each built-in role holds when first initialised (a key means its whole branch, plus its ancestors).
 DEFAULT_GRANTS: dict[str, tuple] = {
-    SYSTEM_ADMIN: ("workbench", NOTICE_MODULE),
+    SYSTEM_ADMIN: ("workbench", NOTICE_MODULE, AGENCY_MODULE, USER_MODULE),
     SECURITY_ADMIN: ("workbench", PERMISSION_MODULE),
     AUDIT_ADMIN: ("workbench", LOG_MODULE),
     "档案经办人": ("workbench", *BUSINESS_MODULES, PRINT),
@@ -47,12 +48,13 @@ DEFAULT_GRANTS: dict[str, tuple] = {
 }
 # 三员分立: the most an administrator role (or a user holding one) may ever be granted — no business data.
 ADMIN_CEILING = {
-    SYSTEM_ADMIN: {"workbench", "system", NOTICE_MODULE},
+    SYSTEM_ADMIN: {"workbench", "system", NOTICE_MODULE, AGENCY_MODULE, USER_MODULE},
     SECURITY_ADMIN: {"workbench", "system", PERMISSION_MODULE},
     AUDIT_ADMIN: {"workbench", "system", LOG_MODULE},
 }
 # Modules that only one administrator role may hold, and that role can never lose.
-OWNED_MODULES = {PERMISSION_MODULE: SECURITY_ADMIN, LOG_MODULE: AUDIT_ADMIN}
+OWNED_MODULES = {PERMISSION_MODULE: SECURITY_ADMIN, LOG_MODULE: AUDIT_ADMIN, AGENCY_MODULE: SYSTEM_ADMIN,
+                 USER_MODULE: SYSTEM_ADMIN}
 
 
 class GrantError(ValueError):

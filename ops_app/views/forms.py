@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import (BooleanField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField,
+                     TextAreaField)
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..notice_service import NOTICE_TYPES
 
@@ -47,3 +48,27 @@ class ActionForm(FlaskForm):
 
 class AssignForm(FlaskForm):
     assignee = SelectField("分配给", validators=[DataRequired(message="请选择用户组或用户")])
+
+
+class AgencyForm(FlaskForm):
+    """存档机构 (系统管理 → 存档机构管理)."""
+    code = StringField("机构代码", validators=[DataRequired(message="请输入机构代码"), Length(max=8)])
+    name = StringField("机构名称", validators=[DataRequired(message="请输入机构名称"), Length(max=128)])
+    level = SelectField("级别", choices=[(v, v) for v in ("省级", "市级", "县级")])
+    region_code = StringField("行政区划代码", validators=[DataRequired(message="请输入行政区划代码"), Length(max=6)])
+    parent_code = SelectField("上级机构", validators=[Optional()])
+    address = StringField("地址", validators=[Optional(), Length(max=255)])
+    phone = StringField("联系电话", validators=[Optional(), Length(max=32)])
+    contact = StringField("联系人", validators=[Optional(), Length(max=64)])
+    active = BooleanField("启用")
+
+
+class UserForm(FlaskForm):
+    """用户 (系统管理 → 用户管理); the initial password only when creating."""
+    username = StringField("用户名", validators=[DataRequired(message="请输入用户名"), Length(max=64),
+                                              Regexp(r"^[A-Za-z0-9_.-]+$", message="用户名只能含字母、数字、_ . -")])
+    first_name = StringField("姓名", validators=[DataRequired(message="请输入姓名"), Length(max=64)])
+    agency_code = SelectField("所属存档机构", validators=[DataRequired(message="请选择存档机构")])
+    roles = SelectMultipleField("角色", validators=[Optional()])
+    password = PasswordField("初始口令", validators=[Optional(), Length(max=128)])
+    active = BooleanField("启用")
