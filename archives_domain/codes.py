@@ -171,3 +171,32 @@ def _agencies() -> tuple[dict[str, str | None], ...]:
 def agencies() -> list[dict]:
     """The archive agencies (code, name, level, region_code, parent_code), file order."""
     return [dict(a) for a in _agencies()]
+
+
+_DIVISION_SUFFIX = re.compile(r"(?:特区|新区|地区|省|市|县|区)$")
+_NOT_A_PLACE = ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划")
+
+
+@lru_cache(maxsize=1)
+def division_short_names() -> dict[str, str]:
+    """Each Guizhou division name, and its usual short form, mapped to the short form.
+
+    贵阳市 → 贵阳, 黔东南苗族侗族自治州 → 黔东南 (also 黔东南州), 威宁彝族回族苗族自治县 → 威宁
+    (also 威宁县). Company names lead with these words, so matching strips or compares them.
+    """
+    ethnic = sorted((n for n in canonical_names("ethnic") if n.endswith("族")), key=len, reverse=True)
+    autonomous = re.compile(rf"^(.+?)(?:{'|'.join(map(re.escape, ethnic)) or '族'})+自治[州县]$")
+    words: dict[str, str] = {}
+    for row in _read("divisions.csv"):
+        name = row["name"]
+        if not name or name in _NOT_A_PLACE:
+            continue
+        m = autonomous.match(name)
+        short = m.group(1) if m else _DIVISION_SUFFIX.sub("", name)
+        if len(short) < 2:
+            short = name
+        words.setdefault(name, short)
+        words.setdefault(short, short)
+        if m:
+            words.setdefault(short + name[-1], short)  # 黔东南州, 威宁县
+    return words

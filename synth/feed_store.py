@@ -267,28 +267,9 @@ def _regions() -> tuple[re.Pattern, dict[str, str]]:
     """Leading region words (Guizhou divisions in full and short form, and 中国): a regex matching one,
     and each word's short form (贵州省 → 贵州, 黔东南苗族侗族自治州 → 黔东南)."""
     words = {"中国": "中国", "贵州": "贵州", "贵州省": "贵州"}
-    try:
-        from seeds import data_path
-        ethnic = []
-        with open(data_path("ethnic.csv"), encoding="utf-8", newline="") as f:
-            ethnic = [r["name"] for r in csv.DictReader(f) if r["name"].endswith("族")]
-        with open(data_path("divisions.csv"), encoding="utf-8", newline="") as f:
-            names = [r["name"] for r in csv.DictReader(f)]
-    except OSError:  # pragma: no cover - seeds always ship with the repo
-        names, ethnic = [], []
-    ethnic_alt = "|".join(sorted(map(re.escape, ethnic), key=len, reverse=True)) or "族"
-    autonomous = re.compile(rf"^(.+?)(?:{ethnic_alt})+自治[州县]$")
-    for n in names:
-        if not n or n in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"):
-            continue
-        m = autonomous.match(n)
-        short = m.group(1) if m else re.sub(r"(?:特区|新区|地区|省|市|县|区)$", "", n)
-        if len(short) < 2:
-            short = n
-        words.setdefault(n, short)
-        words.setdefault(short, short)
-        if m:  # 黔东南州, 威宁县
-            words.setdefault(short + n[-1], short)
+    from archives_domain.codes import division_short_names
+    for name, short in division_short_names().items():
+        words.setdefault(name, short)
     alt = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
     return re.compile(rf"(?:{alt})"), words
 
