@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, MetaData, String, func
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, MetaData, String, Text, func
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
@@ -91,9 +91,10 @@ def col(type_, comment: str, *args, **kw):
     return mapped_column(type_, *args, comment=comment, **kw)
 
 
-def pii_enc(kind: str, label: str):
-    """The SM4 ciphertext column of a personal-data value (see archives_domain.pii.codec)."""
-    return mapped_column(String(160), info={"pii": kind}, comment=f"{label}（SM4密文）")
+def pii_enc(kind: str, label: str, *, long: bool = False):
+    """The SM4 ciphertext column of a personal-data value (see archives_domain.pii.codec); `long` for free
+    text (JSON lists, whole rows) whose token does not fit 160 characters."""
+    return mapped_column(Text if long else String(160), info={"pii": kind}, comment=f"{label}（SM4密文）")
 
 
 def pii_bidx(label: str):

@@ -68,6 +68,9 @@ class Person(BusinessRecord, Base):
     source_batch: Mapped[str | None] = col(String(64), "来源批次（采集表导入）")
     clerk_fields: Mapped[str | None] = col(
         Text, "经办人录入或确认的字段（表头，分号分隔）；数据流水线不覆盖这些字段")
+    pending_raw: Mapped[str | None] = col(
+        Text, "待核实的原值（JSON 表头→原样文本）：不能存入本列的非规范值，如只有年月的日期")
+    load_hash: Mapped[str | None] = col(String(64), "迁移装载指纹（HMAC-SM3，含子表）；相同则重跑不写")
 
     studies: Mapped[list["PersonStudy"]] = relationship(back_populates="person", cascade="all, delete-orphan")
     works: Mapped[list["PersonWork"]] = relationship(back_populates="person", cascade="all, delete-orphan")
@@ -89,6 +92,7 @@ class PersonStudy(BusinessRecord, Base):
     degree: Mapped[str | None] = col(String(8), "学位")
     cert_no: Mapped[str | None] = col(String(64), "学历证书编号（教育数据）")
     source: Mapped[str | None] = col(String(8), "来源：采集表/教育/业务")
+    pending_raw: Mapped[str | None] = col(Text, "待核实的原值（JSON 表头→原样文本）")
     seq: Mapped[int] = col(Integer, "序号", nullable=False, default=0, server_default="0")
 
     person: Mapped[Person] = relationship(back_populates="studies")
@@ -107,6 +111,7 @@ class PersonWork(BusinessRecord, Base):
     department: Mapped[str | None] = col(String(128), "部门")
     position: Mapped[str | None] = col(String(128), "职务")
     source: Mapped[str | None] = col(String(8), "来源：采集表/社保/业务")
+    pending_raw: Mapped[str | None] = col(Text, "待核实的原值（JSON 表头→原样文本）")
     seq: Mapped[int] = col(Integer, "序号", nullable=False, default=0, server_default="0")
 
     person: Mapped[Person] = relationship(back_populates="works")
