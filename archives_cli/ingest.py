@@ -20,8 +20,9 @@ from pathlib import Path
 
 import click
 
-STAGES = ("raw", "std", "records", "repaired")
-STAGE_LABEL = {"raw": "读取 raw", "std": "标准化 std", "records": "合并 records", "repaired": "修复 repaired"}
+STAGES = ("raw", "std", "records", "repaired", "final", "loaded")
+STAGE_LABEL = {"raw": "读取 raw", "std": "标准化 std", "records": "合并 records", "repaired": "修复 repaired",
+               "final": "定稿 final", "loaded": "装载 loaded"}
 
 
 # Dagster's console logger at WARNING: the progress bar and summary are the display
@@ -55,91 +56,193 @@ def _save_state(work: Path, state: dict) -> None:
     os.replace(tmp, work / STATE_FILE)
 
 
-def run_ingest(landing, feeds, agencies=None, *, work=None, use_instance=False, console=None,
-               progress=True, force=False) -> dict:
-    """Run the migration; return the summary dict (also used by tests)."""
+def _materialize_one(code: str, settings_values: dict, use_instance: bool) -> dict:
+    """Materialise the partitioned assets of one agency (in this process); a picklable digest of the run."""
     import dagster as dg
 
-    from pipelines.assets import ASSETS
+    from pipelines.assets import partitioned_assets
     from pipelines.resources import PipelineSettings, build_resources
-    from pipelines.sensors import scan
+
+    global _WORKER_INSTANCE
+    logging.getLogger("dagster").setLevel(logging.WARNING)
+    if _WORKER_INSTANCE is None:
+        if use_instance:
+            from pipelines.instance import get_instance
+            _WORKER_INSTANCE = get_instance()
+        else:
+            _WORKER_INSTANCE = dg.DagsterInstance.ephemeral()
+    resources = build_resources(PipelineSettings(**settings_values))
+    result = dg.materialize(partitioned_assets(), partition_key=code, resources=resources,
+                            instance=_WORKER_INSTANCE, raise_on_error=False,
+                            tags={"archives/trigger": "archives ingest"}, run_config=QUIET)
+    stages = {}
+    for ev in result.get_asset_materialization_events():
+        md = ev.materialization.metadata
+        stages[ev.asset_key.to_user_string()] = {k: _plain(v.value) for k, v in md.items()}
+    failed_checks = [f"{code} {ev.asset_key.to_user_string()}.{ev.check_name}"
+                     for ev in result.get_asset_check_evaluations() if not ev.passed]
+    errors = []
+    if not result.success:
+        for ev in result.all_events:
+            if ev.is_step_failure:
+                err = ev.step_failure_data.error
+                errors.append(f"{ev.step_key}: {err.message.strip() if err else ''}"[:500])
+    return {"code": code, "success": result.success, "stages": stages, "failed_checks": failed_checks,
+            "errors": errors}
+
+
+_WORKER_INSTANCE = None
+
+
+def _plain(v):
+    return v if isinstance(v, (int, float, str, bool, type(None), dict, list)) else str(v)
+
+
+def _add(summary: dict, digest: dict) -> None:
+    for stage, md in digest["stages"].items():
+        get = md.get
+        summary["seconds"][stage] = summary["seconds"].get(stage, 0.0) + float(get("seconds") or 0.0)
+        if stage == "raw":
+            summary["rows"]["raw"] += int(get("rows_in") or 0)
+            summary["read_errors"] += int(get("read_errors") or 0)
+        elif stage == "std":
+            summary["rows"]["std"] += int(get("rows") or 0)
+        elif stage == "records":
+            summary["rows"]["records"] += int(get("records") or 0)
+            for k in ("rows_in", "loaded", "quarantined", "duplicate", "correction", "records"):
+                summary[k] += int(get(k) or 0)
+        elif stage == "repaired":
+            summary["rows"]["repaired"] += int(get("records") or 0)
+            summary["repaired"] += int(get("repaired") or 0)
+        elif stage == "final":
+            summary["rows"]["final"] += int(get("persons") or 0)
+            summary["review"] += int(get("review") or 0)
+            summary["final_quarantined"] += int(get("quarantine") or 0)
+        elif stage == "loaded":
+            written = int(get("persons_inserted") or 0) + int(get("persons_updated") or 0)
+            summary["rows"]["loaded"] += written
+            summary["persons_written"] += written
+            summary["persons_same"] += int(get("persons_same") or 0)
+            summary["load_unchanged"] += bool(get("unchanged"))
+    summary["checks_failed"] += digest["failed_checks"]
+
+
+def run_ingest(landing, feeds, agencies=None, *, work=None, use_instance=False, console=None,
+               progress=True, force=False, workers: int | None = None, analytics: bool = True) -> dict:
+    """Run the migration; return the summary dict (also used by tests).
+
+    `workers` processes run agencies side by side (default: 2 on a machine with 2+ cores, the largest
+    agencies first); each keeps one copy of the feeds and their indexes (`pipelines.feeds.shared_feeds`).
+    After the agencies, when any was loaded, the analytics schema is rebuilt once (`analytics`)."""
+    import os
+
+    from pipelines.resources import PipelineSettings
+    from pipelines.sensors import folder_fingerprint, scan
 
     settings = PipelineSettings.from_env(landing_dir=landing, feeds_dir=feeds, work_dir=work)
-    resources = build_resources(settings)
     prints, problems = scan(Path(settings.landing_dir))
     todo = sorted(prints) if not agencies else sorted(set(agencies))
     missing = [a for a in todo if a not in prints]
     todo = [a for a in todo if a in prints]
     # an agency whose landing folder (fingerprint as the sensor's) and feeds folder are unchanged since
     # its last successful ingest into this work dir is skipped, unless forced
-    from pipelines.sensors import folder_fingerprint
-
     feeds_print = folder_fingerprint(Path(settings.feeds_dir)) if Path(settings.feeds_dir).is_dir() else ""
     state = _load_state(settings.work)
     unchanged = [] if force else [a for a in todo if state.get(a) == f"{prints[a]}:{feeds_print}"]
     todo = [a for a in todo if a not in unchanged]
-    if use_instance:
-        from pipelines.instance import get_instance
-        instance = get_instance()
-    else:
-        instance = dg.DagsterInstance.ephemeral()
+    # largest landing folders first, so that two workers finish together
+    size = {a: sum(f.stat().st_size for f in (Path(settings.landing_dir) / a).rglob("*") if f.is_file()) for a in todo}
+    todo.sort(key=lambda a: -size[a])
+    if workers is None:
+        workers = 2 if (os.cpu_count() or 1) >= 2 and len(todo) > 1 else 1
     logging.getLogger("dagster").setLevel(logging.WARNING)
 
     summary = {
-        "agencies": 0, "failed": [], "problems": problems + [f"机构 {a} 无落地目录" for a in missing],
+        "agencies": 0, "failed": [], "errors": {}, "problems": problems + [f"机构 {a} 无落地目录" for a in missing],
         "rows": {s: 0 for s in STAGES}, "seconds": {s: 0.0 for s in STAGES},
         "rows_in": 0, "loaded": 0, "quarantined": 0, "duplicate": 0, "correction": 0,
         "records": 0, "repaired": 0, "review": 0, "read_errors": 0, "checks_failed": [],
-        "unchanged": unchanged,
+        "persons_written": 0, "persons_same": 0, "load_unchanged": 0, "final_quarantined": 0,
+        "unchanged": unchanged, "analytics": None, "workers": workers,
     }
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    values = {k: getattr(settings, k) for k in ("database_url", "landing_dir", "feeds_dir", "work_dir", "feeds_url",
+                                                 "reports_dir", "pii_key_file", "pii_key_explicit")
+              if hasattr(settings, k)}
+
+    def done(digest):
+        code = digest["code"]
+        if not digest["success"]:
+            summary["failed"].append(code)
+            summary["errors"][code] = digest["errors"]
+            state.pop(code, None)
+        else:
+            state[code] = f"{prints[code]}:{feeds_print}"
+            _save_state(settings.work, state)
+        summary["agencies"] += 1
+        _add(summary, digest)
 
     t_all = time.perf_counter()
     with Progress(TextColumn("[bold]迁移[/bold] {task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, disable=not progress, transient=False) as bar:
         task = bar.add_task("", total=len(todo))
-        for code in todo:
-            bar.update(task, description=code)
-            result = dg.materialize(ASSETS, partition_key=code, resources=resources, instance=instance,
-                                    raise_on_error=False, tags={"archives/trigger": "archives ingest"},
-                                    run_config=QUIET)
-            if not result.success:
-                summary["failed"].append(code)
-                state.pop(code, None)
-            else:
-                state[code] = f"{prints[code]}:{feeds_print}"
-                _save_state(settings.work, state)
-            summary["agencies"] += 1
-            for ev in result.get_asset_materialization_events():
-                stage = ev.asset_key.to_user_string()
-                md = ev.materialization.metadata
-                summary["seconds"][stage] = summary["seconds"].get(stage, 0.0) + float(_value(md, "seconds", 0.0))
-                if stage == "raw":
-                    summary["rows"]["raw"] += int(_value(md, "rows_in"))
-                    summary["read_errors"] += int(_value(md, "read_errors"))
-                elif stage == "std":
-                    summary["rows"]["std"] += int(_value(md, "rows"))
-                elif stage == "records":
-                    summary["rows"]["records"] += int(_value(md, "records"))
-                    for k in ("rows_in", "loaded", "quarantined", "duplicate", "correction", "records"):
-                        summary[k] += int(_value(md, k))
-                elif stage == "repaired":
-                    summary["rows"]["repaired"] += int(_value(md, "records"))
-                    summary["repaired"] += int(_value(md, "repaired"))
-                    summary["review"] += int(_value(md, "review"))
-            for ev in result.get_asset_check_evaluations():
-                if not ev.passed:
-                    summary["checks_failed"].append(f"{code} {ev.asset_key.to_user_string()}.{ev.check_name}")
-            bar.advance(task)
+        if workers <= 1:
+            for code in todo:
+                bar.update(task, description=code)
+                done(_materialize_one(code, values, use_instance))
+                bar.advance(task)
+        else:
+            import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor, as_completed
+
+            with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+                futures = {pool.submit(_materialize_one, code, values, use_instance): code for code in todo}
+                for fut in as_completed(futures):
+                    code = futures[fut]
+                    try:
+                        digest = fut.result()
+                    except Exception as exc:  # a worker died (e.g. killed): that agency failed, the others go on
+                        digest = {"code": code, "success": False, "stages": {}, "failed_checks": [],
+                                  "errors": [f"{type(exc).__name__}: {exc}"]}
+                    bar.update(task, description=code)
+                    done(digest)
+                    bar.advance(task)
+    summary["seconds_agencies"] = round(time.perf_counter() - t_all, 3)
+    if analytics and summary["agencies"] > len(summary["failed"]):
+        summary["analytics"] = _build_analytics(settings, use_instance)
     summary["seconds_total"] = round(time.perf_counter() - t_all, 3)
     summary["seconds"] = {k: round(v, 3) for k, v in summary["seconds"].items()}
     return summary
 
 
+def _build_analytics(settings, use_instance: bool) -> dict:
+    """The analytics models once over all agencies (non-partitioned assets)."""
+    import dagster as dg
+
+    from pipelines.assets import unpartitioned_assets
+    from pipelines.resources import build_resources
+
+    assets = unpartitioned_assets()
+    if not assets:
+        return {"models": 0, "seconds": 0.0, "success": True}
+    t0 = time.perf_counter()
+    if use_instance:
+        from pipelines.instance import get_instance
+        instance = get_instance()
+    else:
+        instance = dg.DagsterInstance.ephemeral()
+    result = dg.materialize(assets, resources=build_resources(settings), instance=instance, raise_on_error=False,
+                            tags={"archives/trigger": "archives ingest"}, run_config=QUIET)
+    return {"models": len(result.get_asset_materialization_events()), "success": result.success,
+            "seconds": round(time.perf_counter() - t0, 3)}
+
+
 def print_summary(summary: dict, console) -> None:
     from rich.table import Table
 
-    t = Table(title=f"迁移汇总 ({summary['agencies']} 个机构, {summary['seconds_total']:.1f} s)")
+    t = Table(title=f"迁移汇总 ({summary['agencies']} 个机构, {summary.get('workers', 1)} 个进程, "
+                    f"{summary['seconds_total']:.1f} s)")
     t.add_column("阶段 stage")
     t.add_column("行数 rows", justify="right")
     t.add_column("秒 seconds", justify="right")
@@ -151,7 +254,9 @@ def print_summary(summary: dict, console) -> None:
     u.add_column("行数 rows", justify="right")
     for label, k in (("输入 rows_in", "rows_in"), ("入库 loaded", "loaded"), ("隔离 quarantined", "quarantined"),
                      ("重复 duplicates", "duplicate"), ("更正 corrections", "correction"),
-                     ("记录 records", "records"), ("修复 repaired", "repaired"), ("待核实 review", "review")):
+                     ("记录 records", "records"), ("修复 repaired", "repaired"), ("待核实 review", "review"),
+                     ("隔离 (含孤立子表行) quarantined in 隔离", "final_quarantined"),
+                     ("写入人员 persons written", "persons_written"), ("未变人员 persons unchanged", "persons_same")):
         u.add_row(label, str(summary[k]))
     console.print(u)
     if summary["read_errors"]:
@@ -162,8 +267,15 @@ def print_summary(summary: dict, console) -> None:
         console.print(f"[yellow]{p}[/yellow]")
     for c in summary["checks_failed"]:
         console.print(f"[red]检查未通过 check failed: {c}[/red]")
+    if summary.get("analytics"):
+        a = summary["analytics"]
+        mark = "" if a["success"] else "[red]（失败 failed）[/red]"
+        console.print(f"分析库 analytics: {a['models']} 个模型, {a['seconds']:.1f} s{mark}")
     if summary["failed"]:
         console.print(f"[red]失败的机构 failed agencies: {', '.join(summary['failed'])}[/red]")
+        for code, errs in list(summary.get("errors", {}).items())[:10]:
+            for e in errs[:3]:
+                console.print(f"[red]  {code} {e}[/red]")
 
 
 @click.command("ingest")
@@ -174,15 +286,18 @@ def print_summary(summary: dict, console) -> None:
 @click.option("--instance/--ephemeral", "use_instance", default=False,
               help="record runs on the configured Dagster instance (DAGSTER_HOME) instead of an ephemeral one")
 @click.option("--force", is_flag=True, help="also agencies whose landing and feeds are unchanged since their last ingest")
-def ingest(landing, feeds, agencies, work, use_instance, force):
-    """Run the migration headless, in process: read → standardise → merge → repair per agency."""
+@click.option("--workers", type=int, default=None, help="processes running agencies side by side (default 2 on 2+ cores)")
+@click.option("--no-analytics", is_flag=True, help="skip the rebuild of the analytics schema after the agencies")
+def ingest(landing, feeds, agencies, work, use_instance, force, workers, no_analytics):
+    """Run the migration headless, in process: read → standardise → merge → repair → final → load per agency."""
     import sys
 
     from rich.console import Console
 
     console = Console()
     summary = run_ingest(landing, feeds, list(agencies) or None, work=work, use_instance=use_instance,
-                         console=console, progress=console.is_terminal, force=force)
+                         console=console, progress=console.is_terminal, force=force, workers=workers,
+                         analytics=not no_analytics)
     print_summary(summary, console)
     if summary["failed"]:
         sys.exit(1)

@@ -44,15 +44,18 @@ def cli() -> None:
     """贵州省流动人员人事档案管理系统 命令行。"""
 
 
-from .audit import audit  # noqa: E402  (subcommand modules register on the group)
+from .analytics import analytics  # noqa: E402  (subcommand modules register on the group)
+from .audit import audit  # noqa: E402
 from .db import db  # noqa: E402
+from .export import export  # noqa: E402
 from .feeds import feeds  # noqa: E402
 from .ingest import ingest  # noqa: E402
+from .reports import reports  # noqa: E402
 from .serve import serve  # noqa: E402
 from .synth import synth  # noqa: E402
 from .users import users  # noqa: E402
 
-for command in (db, audit, users, serve, synth, feeds, ingest):
+for command in (db, audit, users, serve, synth, feeds, ingest, reports, export, analytics):
     cli.add_command(command)
 
 if __name__ == "__main__":

@@ -42,3 +42,36 @@ QUARANTINE_HEADERS = ("来源文件", "工作表", "行号", "原因")
 # Rule 1: these mean "no value" in every column (except 最高学位, where 无 is a code).
 NULL_TOKENS = frozenset({"", "无", "/", "-", "—", "NULL", "null"})
 NULL_EXEMPT = {"最高学位": frozenset({"无"})}
+
+# Where each header lives in the operational schema (装载与导出共用): (column, kind) with kind one of
+# "text" (String/Text column), "date", "bool" (是/否), "pii" (SM4 `<column>_enc` + `<column>_bidx`).
+# 户口性质 has no column (rule 2); the child sheets' 公民身份号码 is the person's.
+PERSON_COLUMNS: dict[str, tuple[str, str]] = {
+    "档案编号": ("archive_no", "text"), "姓名": ("name", "text"), "性别": ("sex", "text"),
+    "民族": ("ethnic", "text"), "出生日期": ("birth_date", "date"), "公民身份号码": ("id_number", "pii"),
+    "政治面貌": ("political_status", "text"), "入党时间": ("party_join_date", "date"),
+    "转正时间": ("party_full_date", "date"), "所属党组织": ("party_org", "text"),
+    "户籍所在地": ("hukou_address", "text"), "联系电话": ("phone", "pii"),
+    "最高学历": ("education_level", "text"), "最高学位": ("degree", "text"), "毕业院校": ("school", "text"),
+    "所学专业": ("major", "text"), "毕业时间": ("graduation_date", "date"),
+    "专业技术职务": ("professional_title", "text"), "职业资格": ("vocational_qualification", "text"),
+    "工作单位": ("employer_name", "text"), "单位统一社会信用代码": ("employer_uscc", "text"),
+    "委托方式": ("entrust_mode", "text"), "立户编号": ("unit_account_no", "text"),
+    "档案来源": ("archive_source", "text"), "档案接收时间": ("archive_received_date", "date"),
+    "档案状态": ("archive_status", "text"), "集体户口": ("collective_hukou", "bool"),
+    "户籍编号": ("hukou_reg_no", "text"), "落户时间": ("settle_date", "date"), "备注": ("remarks", "text"),
+}
+STUDY_COLUMNS: dict[str, tuple[str, str]] = {
+    "起始时间": ("start_date", "date"), "终止时间": ("end_date", "date"), "学校": ("school", "text"),
+    "专业": ("major", "text"), "学历": ("education_level", "text"), "学位": ("degree", "text"),
+}
+WORK_COLUMNS: dict[str, tuple[str, str]] = {
+    "起始时间": ("start_date", "date"), "终止时间": ("end_date", "date"), "工作单位": ("employer", "text"),
+    "部门": ("department", "text"), "职务": ("position", "text"),
+}
+SHEET_COLUMNS = {SHEET_PERSON: PERSON_COLUMNS, SHEET_STUDY: STUDY_COLUMNS, SHEET_WORK: WORK_COLUMNS}
+# 数据来源 (export column) and the child rows' 来源
+SOURCE_FORM = "采集表"
+SOURCE_BUSINESS = "业务"
+FEED_SOURCE = {"education": "教育", "social_security": "社保", "police_population": "公安",
+               "business_registry": "工商"}

@@ -4,6 +4,8 @@
 turns it into a `great_expectations.ExpectationSuite`; ``validate(frame, name)``
 runs it on a pandas frame in an ephemeral context (nothing written) and
 returns ``(success, [{expectation, column, success, unexpected_count, unexpected_percent}])``.
+``plain_frame(frame)`` is the frame as GX's pandas engine wants it (also used by
+`reports.data_docs`, which runs the same suites in a file context for Data Docs).
 GX is imported on first use.
 """
 from __future__ import annotations
@@ -56,13 +58,17 @@ def _batch_definition(name: str):
     return _BATCH_DEFINITIONS[name]
 
 
+def plain_frame(frame):
+    """GX's pandas engine and pyarrow-backed string columns: plain objects, NA → None."""
+    import pandas as pd
+
+    return frame.astype(object).where(pd.notna(frame), None)
+
+
 def validate(frame, name: str) -> tuple[bool, list[dict]]:
     """Run suite `name` on `frame` (pandas); see the module doc."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    import pandas as pd
-
-    # GX's pandas engine and pyarrow-backed string columns: plain objects, NA → None
-    plain = frame.astype(object).where(pd.notna(frame), None)
+    plain = plain_frame(frame)
     batch_definition, suite = _batch_definition(name)
     result = batch_definition.get_batch(batch_parameters={"dataframe": plain}).validate(suite)
     rows = []

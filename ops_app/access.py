@@ -1,28 +1,32 @@
-"""Who may do what in the business views of this slice (通知公告, 待办事项, 人员基础信息).
+"""Who may do what in the business views (通知公告, 待办事项, 人员基础信息): capabilities on the 用户权限 tree.
 
-One place: every view of the slice asks `can(user, capability)` (or uses the
-`requires` decorator). Until the 用户权限 tree (another slice) maps the menu
-keys onto FAB permissions, the answer comes from the built-in roles below;
-the tree can take over by replacing `can` — the views need not change.
-Admin roles hold no business data (三员分立): none of them reads persons.
+Every view asks `can(user, capability)` (or uses the `requires` decorator). Each
+capability is a permission of the 用户权限 tree (`ops_app.security.permissions`),
+grantable and revocable per role or per user like any module:
+`notice.publish` → 发布通知公告 (`can_publish@notice`), `todo.assign` → 分配待办事项
+(`can_assign@todo`), `attachment.upload` → 上传附件 (`can_upload@attachment`),
+`person.read` → the module 个人快捷受理 → 个人信息管理 → 基础信息, and the personal-data
+permissions `person.unmasked` / `person.export` / `person.print`. Their defaults go to the
+same built-in roles as before (`DEFAULT_GRANTS`); 三员分立 keeps business data from the admin roles.
 """
 from __future__ import annotations
 
 import functools
 
-from flask import abort, g, jsonify, redirect, request, url_for
+from flask import abort, current_app, g, jsonify, redirect, request, url_for
 
-from archives_domain.accounts.roles import SYSTEM_ADMIN
+from .i18n import _
+from .security import permissions as P
 
-LEADER = "业务负责人"
-# capability -> built-in roles that hold it
-GRANTS: dict[str, frozenset[str]] = {
-    # 系统管理 → 通知公告 (templates, notices, publishing) and publishing from the 工作台
-    "notice.publish": frozenset({SYSTEM_ADMIN, LEADER}),
-    # 待办事项: assign to a group or a user
-    "todo.assign": frozenset({LEADER}),
-    # 个人快捷受理 → 个人信息管理 → 基础信息 (read, masked ID numbers)
-    "person.read": frozenset({"档案经办人", LEADER, "库房管理员", "查询员", "党务专员", "统计分析员"}),
+# capability -> a permission of the tree (a tuple) or a module key (its permission and its ancestors')
+CAPABILITIES: dict[str, tuple[str, str] | str] = {
+    "notice.publish": P.PUBLISH,
+    "todo.assign": P.ASSIGN,
+    "attachment.upload": P.UPLOAD,
+    "person.read": "personal.info.basic",
+    "person.unmasked": P.UNMASKED,
+    "person.export": P.EXPORT,
+    "person.print": P.PRINT,
 }
 
 
@@ -33,7 +37,14 @@ def role_names(user) -> set[str]:
 def can(user, capability: str) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    return bool(role_names(user) & GRANTS.get(capability, frozenset()))
+    target = CAPABILITIES[capability]
+    if user is g.get("user"):
+        return P.can(target)
+    from archives_domain.accounts import grants
+    perms = grants.effective(current_app.appbuilder.sm.session, P.seal_key(), user.id).perms
+    if isinstance(target, tuple):
+        return target in perms
+    return all(P.module_perm(k) in perms for k in (target, *P.ancestors(target)))
 
 
 def requires(capability: str, *, api: bool = False):
@@ -44,11 +55,11 @@ def requires(capability: str, *, api: bool = False):
             user = g.get("user")
             if user is None or not user.is_authenticated:
                 if api:
-                    return jsonify(message="请先登录"), 401
+                    return jsonify(message=str(_("请先登录"))), 401
                 return redirect(url_for("ArchivesAuthDBView.login", next=request.full_path))
             if not can(user, capability):
                 if api:
-                    return jsonify(message="无权访问"), 403
+                    return jsonify(message=str(_("无权访问"))), 403
                 abort(403)
             return f(*args, **kwargs)
         return wrapper

@@ -43,6 +43,8 @@ def create_app(settings: Settings | None = None, testing: bool = False, config: 
     app.config.update(flask_config(settings, codec.keyring, testing=testing))
     app.config["ARCHIVES_AUDIT_KEY"] = audit_key(codec.keyring)
     app.config["ARCHIVES_SEAL_KEY"] = seal_key(codec.keyring)
+    app.config["ARCHIVES_VAR_DIR"] = str(settings.var_dir)
+    app.config["MAX_CONTENT_LENGTH"] = 6 * 1024 * 1024  # uploads: 5 MB per image (ops_app.attachments) + form
     app.config.update(config or {})
     app.extensions["archives_codec"] = codec
     hops = int(os.environ.get("ARCHIVES_PROXY_HOPS", "0"))

@@ -10,6 +10,8 @@ from archives_domain.models import Notice, NoticeRead, NoticeRecipient
 from archives_domain.models.base import now_utc
 from archives_domain.models.security import Group, User, user_group
 
+from .i18n import _
+
 NOTICE_TYPES = ("通知", "提示", "关注", "政策")
 MODULE = ("系统管理", "通知公告")
 
@@ -69,11 +71,13 @@ def set_recipients(s: Session, notice: Notice, group_ids: list[int], user_ids: l
     s.flush()
 
 
-def recipients(s: Session, notice_id: int) -> tuple[list[str], list[str]]:
+def recipients(s: Session, notice_id: int, *, localized: bool = False) -> tuple[list[str], list[str]]:
+    """Groups and users a notice is published to (Chinese for the audit log; `localized` for a page)."""
     groups = [g.label or g.name for g in s.scalars(
         select(Group).join(NoticeRecipient, NoticeRecipient.group_id == Group.id)
         .where(NoticeRecipient.notice_id == notice_id).order_by(Group.name))]
-    users = [f"{u.first_name}（{u.username}）" for u in s.scalars(
+    users = [(_("%(name)s（%(user)s）", name=u.first_name, user=u.username) if localized
+              else f"{u.first_name}（{u.username}）") for u in s.scalars(
         select(User).join(NoticeRecipient, NoticeRecipient.user_id == User.id)
         .where(NoticeRecipient.notice_id == notice_id).order_by(User.username))]
     return groups, users
@@ -92,5 +96,5 @@ def group_choices(s: Session) -> list[tuple[int, str]]:
 
 
 def user_choices(s: Session) -> list[tuple[int, str]]:
-    return [(u.id, f"{u.first_name}（{u.username}，{u.agency_code or '—'}）")
+    return [(u.id, _("%(name)s（%(user)s，%(agency)s）", name=u.first_name, user=u.username, agency=u.agency_code or "—"))
             for u in s.scalars(select(User).where(User.active.is_(True)).order_by(User.agency_code, User.username))]

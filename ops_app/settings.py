@@ -5,6 +5,8 @@ import datetime as dt
 import hmac
 import os
 
+from flask_babel import lazy_gettext as _l
+
 from archives_domain.config import Settings
 from archives_domain.pii.keyring import Keyring
 
@@ -22,7 +24,8 @@ def flask_config(settings: Settings, keyring: Keyring, *, testing: bool) -> dict
         "SECRET_KEY": hmac.new(keyring.index_key, b"gz-archives flask session v1", "sm3").hexdigest(),
         "SQLALCHEMY_DATABASE_URI": settings.database_url,
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
-        "APP_NAME": "贵州省流动人员人事档案管理系统",
+        # Lazy: the brand and page titles follow the user's language (ops_app.i18n; English in the catalogue).
+        "APP_NAME": _l("贵州省流动人员人事档案管理系统"),
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_FOLDER": "translations",
         "LANGUAGES": {"zh": {"flag": "cn", "name": "简体中文"}, "en": {"flag": "gb", "name": "English"}},

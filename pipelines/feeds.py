@@ -427,3 +427,33 @@ class Feeds:
     def registry(self) -> RegistryIndex:
         """工商 by 统一社会信用代码, with the company-name index."""
         return self._index(REGISTRY, RegistryIndex)
+
+
+# -- one Feeds per process and folder -------------------------------------------------------------------------
+# The repair stage runs once per agency partition; reading the four bulk files and building their indexes
+# (police and 社保 by ID, the registry's name-blocking index) is the expensive part, so a process keeps one
+# `Feeds` per folder while the folder's files are unchanged (name, size, mtime).
+_SHARED: dict[str, tuple[str, Feeds]] = {}
+
+
+def _folder_state(folder: Path) -> str:
+    if not folder.is_dir():
+        return "missing"
+    parts = []
+    for f in sorted(folder.iterdir()):
+        if f.is_file():
+            st = f.stat()
+            parts.append(f"{f.name}:{st.st_size}:{st.st_mtime_ns}")
+    return "|".join(parts)
+
+
+def shared_feeds(feeds_dir: str | Path) -> Feeds:
+    """The process's `Feeds` of `feeds_dir`, read again only when a file there changed."""
+    folder = Path(feeds_dir).resolve()
+    state = _folder_state(folder)
+    held = _SHARED.get(str(folder))
+    if held is not None and held[0] == state:
+        return held[1]
+    feeds = Feeds(folder)
+    _SHARED[str(folder)] = (state, feeds)
+    return feeds

@@ -17,6 +17,8 @@ class PipelineSettings(dg.ConfigurableResource):
     ARCHIVES_FEEDS_DIR     bulk feeds (工商/公安/社保/教育)
     ARCHIVES_FEEDS_URL     the HTTP feed service, for lookups of single records (optional)
     ARCHIVES_WORK_DIR      intermediate Parquet layers (default var/pipeline)
+    ARCHIVES_REPORTS_DIR   data-quality reports: scorecards and GX Data Docs (default var/reports)
+    ARCHIVES_PII_KEY_FILE  the SM4/HMAC key file of the load (default var/keys/pii.json, created on first use)
     """
 
     database_url: str
@@ -24,6 +26,9 @@ class PipelineSettings(dg.ConfigurableResource):
     feeds_dir: str
     work_dir: str
     feeds_url: str = ""
+    reports_dir: str = ""
+    pii_key_file: str = ""
+    pii_key_explicit: bool = False
 
     @classmethod
     def from_env(cls, environ: dict | None = None, **overrides) -> "PipelineSettings":
@@ -36,9 +41,25 @@ class PipelineSettings(dg.ConfigurableResource):
             feeds_dir=env.get("ARCHIVES_FEEDS_DIR") or str(var / "synth" / "feeds"),
             work_dir=env.get("ARCHIVES_WORK_DIR") or str(var / "pipeline"),
             feeds_url=env.get("ARCHIVES_FEEDS_URL", ""),
+            reports_dir=env.get("ARCHIVES_REPORTS_DIR") or str(var / "reports"),
+            pii_key_file=str(settings.pii_key_file),
+            pii_key_explicit=settings.pii_key_file_explicit,
         )
-        values.update({k: str(v) for k, v in overrides.items() if v is not None})
+        values.update({k: (v if isinstance(v, bool) else str(v)) for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+    def codec(self):
+        """The PII codec of the key file (the embedded default creates its key once)."""
+        from archives_domain.pii.codec import PiiCodec
+        from archives_domain.pii.keyring import load_keyring
+
+        return PiiCodec(load_keyring(Path(self.pii_key_file), create=not self.pii_key_explicit))
+
+    def engine(self):
+        """An engine for the load (MySQL: LOCAL INFILE allowed); the caller disposes of it."""
+        from pipelines.load.bulk import loader_engine
+
+        return loader_engine(self.database_url)
 
     @property
     def landing(self) -> Path:
@@ -51,6 +72,11 @@ class PipelineSettings(dg.ConfigurableResource):
     @property
     def work(self) -> Path:
         return Path(self.work_dir)
+
+    @property
+    def reports(self) -> Path:
+        """Data-quality reports; beside the work dir when not configured."""
+        return Path(self.reports_dir) if self.reports_dir else self.work.parent / "reports"
 
 
 def build_resources(settings: PipelineSettings | None = None) -> dict:

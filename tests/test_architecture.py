@@ -15,7 +15,7 @@ ALLOWED = {
     "seeds": {"archives_domain"},
     "pipelines": {"archives_domain", "seeds", "dq_rules", "reports", "warehouse_models"},
     "dq_rules": {"archives_domain"},
-    "reports": {"archives_domain"},
+    "reports": {"archives_domain", "dq_rules"},
     "warehouse_models": {"archives_domain"},
     "ops_app": {"archives_domain", "seeds"},
     "archives_cli": set(PACKAGES),

@@ -118,3 +118,12 @@ def test_todo_assigned_and_done_and_workbench_screenshot(page, live_url, engine,
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.mouse.move(700, 5)
         page.screenshot(path=str(SCREENSHOTS / "workbench.png"), full_page=True)
+    # The same workbench in English (FAB's /lang/en): headings, buttons and code values translated.
+    page.goto(f"{live_url}/lang/en")
+    page.goto(f"{live_url}/")
+    assert page.locator("#workbench-title").inner_text().startswith("Workbench")
+    assert "Archive transfer in" in page.locator("#panel-stats").inner_text()
+    if database_url.startswith("sqlite"):
+        page.mouse.move(700, 5)
+        page.screenshot(path=str(SCREENSHOTS / "workbench-en.png"), full_page=True)
+    page.goto(f"{live_url}/lang/zh")

@@ -21,11 +21,12 @@ from archives_domain.accounts.users import set_password
 from archives_domain.models.base import now_utc
 from archives_domain.models.security import User as DomainUser
 
+from ..i18n import Msg
 from . import events, totp
 from .models import ArchivesUser
 from .views import ArchivesAuthDBView
 
-BAD_LOGIN = "用户名或口令错误"
+BAD_LOGIN = Msg("用户名或口令错误")
 
 
 @dataclass
@@ -72,7 +73,7 @@ class ArchivesSecurityManager(SecurityManager):
             events.record(s, "登录失败", "登录失败：账号锁定期间尝试登录", username=user.username,
                           agency_code=user.agency_code, result="失败", object_id=str(user.id))
             s.commit()
-            return LoginOutcome(None, f"账号因连续登录失败已被锁定，请于 {_beijing(user.locked_until)} 后再试")
+            return LoginOutcome(None, Msg("账号因连续登录失败已被锁定，请于 %(t)s 后再试", t=_beijing(user.locked_until)))
         if not passwords.check_password(user.password, password or ""):
             return LoginOutcome(None, self._count_failure(user, "口令错误", BAD_LOGIN))
         must_change = bool(user.must_change_password) or passwords.is_expired(user.password_changed_at, now)
@@ -90,7 +91,7 @@ class ArchivesSecurityManager(SecurityManager):
             minutes = int(cfg["ARCHIVES_LOCK_DURATION"].total_seconds() // 60)
             events.record(s, "锁定", f"连续 {cfg['ARCHIVES_LOCK_THRESHOLD']} 次登录失败，账号锁定 {minutes} 分钟",
                           username=user.username, agency_code=user.agency_code, object_id=str(user.id))
-            message = f"连续 {cfg['ARCHIVES_LOCK_THRESHOLD']} 次登录失败，账号已锁定 {minutes} 分钟"
+            message = Msg("连续 %(n)s 次登录失败，账号已锁定 %(m)s 分钟", n=cfg['ARCHIVES_LOCK_THRESHOLD'], m=minutes)
         s.commit()
         return message
 
@@ -117,15 +118,15 @@ class ArchivesSecurityManager(SecurityManager):
             events.record(s, "登录失败", "登录失败：账号锁定期间尝试登录", username=user.username,
                           agency_code=user.agency_code, result="失败", object_id=str(user.id))
             s.commit()
-            return LoginOutcome(None, f"账号因连续登录失败已被锁定，请于 {_beijing(user.locked_until)} 后再试")
+            return LoginOutcome(None, Msg("账号因连续登录失败已被锁定，请于 %(t)s 后再试", t=_beijing(user.locked_until)))
         if enrolling == bool(user.totp_enabled):
-            return LoginOutcome(None, "动态口令状态已变化，请重新登录")
+            return LoginOutcome(None, Msg("动态口令状态已变化，请重新登录"))
         step = totp.matching_step(totp.secret_of(user), code)
         if step is None:
-            return LoginOutcome(None, self._count_failure(user, "动态口令错误", "动态口令错误"))
+            return LoginOutcome(None, self._count_failure(user, "动态口令错误", Msg("动态口令错误")))
         if user.totp_last_step is not None and step <= user.totp_last_step:
             return LoginOutcome(None, self._count_failure(user, "动态口令重复使用（重放）",
-                                                          "该动态口令已使用过，请等待下一个口令"))
+                                                          Msg("该动态口令已使用过，请等待下一个口令")))
         user.totp_last_step = step
         if enrolling:
             user.totp_enabled = True
@@ -166,7 +167,7 @@ class ArchivesSecurityManager(SecurityManager):
     def change_password(self, user: ArchivesUser, old: str, new: str) -> None:
         """Raise PasswordPolicyError (with the Chinese reason) or change the password. Commits."""
         if not passwords.check_password(user.password, old):
-            raise passwords.PasswordPolicyError("原口令不正确")
+            raise passwords.PasswordPolicyError(Msg("原口令不正确"))
         # The domain helper works on the domain mapping of ab_user; both share the session's connection.
         domain_user = self.session.get(DomainUser, user.id)
         set_password(self.session, domain_user, new, must_change=False)

@@ -20,13 +20,20 @@ from flask import current_app, g, jsonify, redirect, render_template, request, u
 from archives_domain.accounts import grants
 from archives_domain.accounts.roles import AUDIT_ADMIN, SECURITY_ADMIN, SYSTEM_ADMIN
 
+from ..i18n import N_, Msg, _
 from ..menu import MENU, by_key
 from . import events
 
 MODULE_ACTION = "menu_access"
 PII_VIEW = "personal_data"
 UNMASKED, EXPORT, PRINT = ("can_view_unmasked", PII_VIEW), ("can_export", PII_VIEW), ("can_print", PII_VIEW)
-SPECIAL = ((UNMASKED, "查看完整身份证号/电话"), (EXPORT, "导出个人数据"), (PRINT, "打印个人数据"))
+SPECIAL = ((UNMASKED, N_("查看完整身份证号/电话")), (EXPORT, N_("导出个人数据")), (PRINT, N_("打印个人数据")))
+# Business operations beyond opening a module (formerly the capabilities of ops_app.access, from the roles):
+# publish a notice (通知公告 and the 工作台's publish form), assign a to-do, upload an attachment (图片上传).
+PUBLISH, ASSIGN, UPLOAD = ("can_publish", "notice"), ("can_assign", "todo"), ("can_upload", "attachment")
+ACTIONS = ((PUBLISH, N_("发布通知公告")), (ASSIGN, N_("分配待办事项")), (UPLOAD, N_("上传附件（图片）")))
+# Operations an administrator role may hold (三员分立: nothing of business data).
+ADMIN_ACTIONS = {SYSTEM_ADMIN: {PUBLISH}}
 PERMISSION_MODULE, LOG_MODULE, NOTICE_MODULE = "system.permission", "system.log", "system.notice"
 AGENCY_MODULE, USER_MODULE = "system.agency", "system.user"
 
@@ -36,11 +43,11 @@ OPEN_BLUEPRINTS = {"ArchivesAuthDBView", "TotpView", "static", "appbuilder", "Lo
 BUSINESS_MODULES = ("personal", "unit", "party", "transfer", "warehouse", "digital", "stats")
 # What each built-in role holds when first initialised (a key means its whole branch, plus its ancestors).
 DEFAULT_GRANTS: dict[str, tuple] = {
-    SYSTEM_ADMIN: ("workbench", NOTICE_MODULE, AGENCY_MODULE, USER_MODULE),
+    SYSTEM_ADMIN: ("workbench", NOTICE_MODULE, AGENCY_MODULE, USER_MODULE, PUBLISH),
     SECURITY_ADMIN: ("workbench", PERMISSION_MODULE),
     AUDIT_ADMIN: ("workbench", LOG_MODULE),
-    "档案经办人": ("workbench", *BUSINESS_MODULES, PRINT),
-    "业务负责人": ("workbench", *BUSINESS_MODULES, NOTICE_MODULE, UNMASKED, EXPORT, PRINT),
+    "档案经办人": ("workbench", *BUSINESS_MODULES, PRINT, UPLOAD),
+    "业务负责人": ("workbench", *BUSINESS_MODULES, NOTICE_MODULE, UNMASKED, EXPORT, PRINT, PUBLISH, ASSIGN, UPLOAD),
     "库房管理员": ("workbench", "warehouse", "transfer", "digital"),
     "查询员": ("workbench", "personal.info", "stats.archive"),
     "党务专员": ("workbench", "party"),
@@ -85,7 +92,7 @@ def ancestors(key: str) -> list[str]:
 
 
 def universe() -> set[grants.Perm]:
-    return {module_perm(k) for k in by_key()} | {p for p, _ in SPECIAL}
+    return {module_perm(k) for k in by_key()} | {p for p, _ in SPECIAL} | {p for p, _ in ACTIONS}
 
 
 def expand(items) -> set[grants.Perm]:
@@ -105,16 +112,20 @@ def check_grantable(role_names: set[str], perms: set[grants.Perm], *, subject: s
     modules = {v for a, v in perms if a == MODULE_ACTION}
     for module, owner in OWNED_MODULES.items():
         if module in modules and owner not in role_names:
-            raise GrantError(f"三员分立：“{by_key()[module].label}”只能授予{owner}，不能授予{subject}")
+            raise GrantError(Msg("三员分立：“%(module)s”只能授予%(owner)s，不能授予%(subject)s",
+                                 module=by_key()[module].label, owner=owner, subject=subject))
     for admin, ceiling in ADMIN_CEILING.items():
         if admin in role_names:
-            extra = sorted(modules - ceiling) + [label for p, label in SPECIAL if p in perms]
+            extra = (sorted(modules - ceiling) + [label for p, label in SPECIAL if p in perms]
+                     + [label for p, label in ACTIONS if p in perms and p not in ADMIN_ACTIONS.get(admin, ())])
             if extra:
                 labels = [by_key()[k].label if k in by_key() else k for k in extra]
-                raise GrantError(f"三员分立：{subject}（{admin}）不得拥有业务数据或其他管理权限：{'、'.join(labels)}")
+                raise GrantError(Msg("三员分立：%(subject)s（%(admin)s）不得拥有业务数据或其他管理权限：%(labels)s",
+                                     subject=subject, admin=admin, labels="、".join(labels)))
     for module, owner in OWNED_MODULES.items():
         if subject == owner and module not in modules:
-            raise GrantError(f"{owner}角色不能失去“{by_key()[module].label}”（否则无人能管理）")
+            raise GrantError(Msg("%(owner)s角色不能失去“%(module)s”（否则无人能管理）", owner=owner,
+                                 module=by_key()[module].label))
 
 
 # -- start-up: catalogue and default grants ---------------------------------------------------------------
@@ -122,11 +133,23 @@ def initialise(session, key: bytes) -> list[str]:
     """Create every module's permission (idempotent) and give built-in roles their defaults once. Commits."""
     from sqlalchemy import select
 
-    from archives_domain.models.security import Role
+    from archives_domain.models.security import Permission, PermissionView, Role, ViewMenu
+    before = set(tuple(r) for r in session.execute(select(Permission.name, ViewMenu.name).select_from(PermissionView)
+                                 .join(Permission, Permission.id == PermissionView.permission_id)
+                                 .join(ViewMenu, ViewMenu.id == PermissionView.view_menu_id)).all())
     grants.ensure_permission_views(session, sorted(universe()))
+    fresh = universe() - before if before else set()
     done = []
     for role in session.scalars(select(Role).where(Role.name.in_(DEFAULT_GRANTS))):
         if grants.role_policy(session, key, role).grants_initialised:
+            # A permission new in the catalogue (e.g. after an upgrade) goes to the roles whose defaults hold it.
+            new = fresh & expand(DEFAULT_GRANTS[role.name])
+            if new:
+                held = grants.role_grants(session, key, [role.id]).perms & universe()
+                grants.set_role_grants(session, key, role, held | new, universe())
+                events.record_plain(session, "授权", f"新增权限按默认授予内置角色“{role.name}”", object_type="角色",
+                                    object_id=str(role.id), after=describe(new), module=("系统管理", "用户权限"))
+                done.append(role.name)
             continue
         desired = expand(DEFAULT_GRANTS[role.name])
         grants.set_role_grants(session, key, role, desired, universe())
@@ -141,7 +164,7 @@ def initialise(session, key: bytes) -> list[str]:
 def describe(perms: set[grants.Perm]) -> str:
     nodes = by_key()
     labels = [nodes[v].label for a, v in sorted(perms, key=lambda p: _order(p[1])) if a == MODULE_ACTION and v in nodes]
-    labels += [label for p, label in SPECIAL if p in perms]
+    labels += [label for p, label in (*SPECIAL, *ACTIONS) if p in perms]
     return "、".join(labels) or "（无）"
 
 
@@ -200,7 +223,7 @@ def has_role(name: str) -> bool:
 def endpoint_modules(app) -> dict[str, str]:
     """Blueprint name → module key, from the menu's endpoints and the views' `archives_module`."""
     out = {}
-    for _, node in ((lvl, n) for top in MENU for lvl, n in top.walk()):
+    for node in (n for top in MENU for _lvl, n in top.walk()):
         if node.endpoint:
             out[node.endpoint.split(".")[0]] = node.key
     for view in app.appbuilder.baseviews:
@@ -210,11 +233,12 @@ def endpoint_modules(app) -> dict[str, str]:
     return out
 
 
-def forbidden(message: str = "您没有访问该功能的权限"):
+def forbidden(message: str | None = None):
+    message = message or _("您没有访问该功能的权限")
     if request.path.startswith("/api/"):
         return jsonify(message=message), 403
     return render_template("security/forbidden.html", message=message, appbuilder=current_app.appbuilder,
-                           title="无权访问"), 403
+                           title=_("无权访问")), 403
 
 
 def access_guard():
@@ -228,7 +252,7 @@ def access_guard():
     user = g.get("user")
     if user is None or not user.is_authenticated:
         if request.path.startswith("/api/"):
-            return jsonify(message="请先登录"), 401
+            return jsonify(message=_("请先登录")), 401
         return redirect(url_for("ArchivesAuthDBView.login", next=request.full_path))
     module = current_app.extensions["archives_endpoint_modules"].get(blueprint)
     if module is not None and can(module):

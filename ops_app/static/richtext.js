@@ -4,12 +4,16 @@
   var BUTTONS = [["bold", "加粗", "<b>B</b>"], ["italic", "斜体", "<i>I</i>"], ["underline", "下划线", "<u>U</u>"],
                  ["insertUnorderedList", "项目符号", "•"], ["insertOrderedList", "编号", "1."],
                  ["formatBlock:h4", "小标题", "H"], ["formatBlock:p", "正文段落", "¶"], ["removeFormat", "清除格式", "⌫"]];
+  var EN = {"bold": "Bold", "italic": "Italic", "underline": "Underline", "insertUnorderedList": "Bullets",
+            "insertOrderedList": "Numbering", "formatBlock:h4": "Heading", "formatBlock:p": "Paragraph",
+            "removeFormat": "Clear formatting"};
   function setup(area) {
+    var english = area.getAttribute("data-locale") === "en";  /* the page's language (ops_app.i18n) */
     var box = document.createElement("div"), bar = document.createElement("div");
     bar.className = "btn-group btn-group-xs richtext-toolbar";
     BUTTONS.forEach(function (b) {
       var btn = document.createElement("button");
-      btn.type = "button"; btn.className = "btn btn-default"; btn.title = b[1]; btn.innerHTML = b[2];
+      btn.type = "button"; btn.className = "btn btn-default"; btn.title = english ? EN[b[0]] : b[1]; btn.innerHTML = b[2];
       btn.addEventListener("click", function () {
         var parts = b[0].split(":");
         box.focus();

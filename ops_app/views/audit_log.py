@@ -17,6 +17,7 @@ from sqlalchemy import func, or_, select
 
 from archives_domain.models import AuditLog
 
+from ..i18n import _
 from ..security import events
 from ..security import permissions as P
 
@@ -90,7 +91,7 @@ class AuditLogView(BaseView):
         page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
         rows = s.scalars(q.order_by(AuditLog.id.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
         actions = list(s.scalars(select(AuditLog.action).distinct().order_by(AuditLog.action)))
-        return self.render_template("audit_log.html", title="系统日志", appbuilder=self.appbuilder, f=f,
+        return self.render_template("audit_log.html", title=_("系统日志"), appbuilder=self.appbuilder, f=f,
                                     rows=[row_values(r) for r in rows], total=total, page=page, pages=pages,
                                     actions=actions, columns=COLUMNS)
 

@@ -17,6 +17,7 @@ from archives_domain.models.security import User
 from .. import notice_service as ns
 from ..access import can, login_required, requires
 from ..business_log import record
+from ..i18n import _
 from ..richtext import plain_text, sanitize_html
 from .forms import ActionForm, NoticeForm, NoticeTemplateForm, PublishForm, QuickNoticeForm
 
@@ -64,7 +65,7 @@ class NoticeView(BaseView):
         total = s.scalar(select(func.count()).select_from(q.order_by(None).subquery()))
         rows = list(s.scalars(q.limit(PAGE).offset((page - 1) * PAGE)))
         names = dict(s.execute(select(User.id, User.first_name)).all())
-        return self.render_template("notices/list.html", title="通知公告", rows=rows, total=total, page=page,
+        return self.render_template("notices/list.html", title=_("通知公告"), rows=rows, total=total, page=page,
                                     pages=max((total + PAGE - 1) // PAGE, 1), names=names,
                                     types=ns.NOTICE_TYPES, publishers=ns.user_choices(s),
                                     args={"notice_type": ntype, "publisher_id": publisher or "", "q": keyword})
@@ -74,7 +75,8 @@ class NoticeView(BaseView):
         s = db()
         form = NoticeForm(obj=notice)
         templates = list(s.scalars(select(NoticeTemplate).order_by(NoticeTemplate.name)))
-        form.template_id.choices = [(0, "（不使用模板）")] + [(t.id, f"{t.name}（{t.notice_type}）") for t in templates]
+        form.template_id.choices = [(0, _("（不使用模板）"))] + [
+            (t.id, _("%(name)s（%(type)s）", name=t.name, type=_(t.notice_type))) for t in templates]
         form.publisher_id.choices = ns.user_choices(s)
         if request.method == "GET" and notice is None:
             form.publisher_id.data = g.user.id
@@ -100,9 +102,9 @@ class NoticeView(BaseView):
             record(db(), "新增", f"新增通知公告《{n.title}》", module=ns.MODULE, object_type="通知公告",
                    object_id=n.id, after=_snapshot(n))
             db().commit()
-            flash("通知公告已保存（草稿），请选择发布对象后发布", "success")
+            flash(_("通知公告已保存（草稿），请选择发布对象后发布"), "success")
             return redirect(url_for(".publish", pk=n.id))
-        return self.render_template("notices/form.html", title="增加通知公告", form=form, notice=None)
+        return self.render_template("notices/form.html", title=_("增加通知公告"), form=form, notice=None)
 
     @expose("/<int:pk>/edit", methods=["GET", "POST"])
     @requires("notice.publish")
@@ -118,9 +120,9 @@ class NoticeView(BaseView):
             record(db(), "修改", f"修改通知公告《{n.title}》", module=ns.MODULE, object_type="通知公告",
                    object_id=n.id, before=before, after=_snapshot(n))
             db().commit()
-            flash("通知公告已修改", "success")
+            flash(_("通知公告已修改"), "success")
             return redirect(url_for(".list"))
-        return self.render_template("notices/form.html", title="修改通知公告", form=form, notice=n)
+        return self.render_template("notices/form.html", title=_("修改通知公告"), form=form, notice=n)
 
     @expose("/<int:pk>/publish", methods=["GET", "POST"])
     @requires("notice.publish")
@@ -131,7 +133,7 @@ class NoticeView(BaseView):
         form.group_ids.choices, form.user_ids.choices = ns.group_choices(s), ns.user_choices(s)
         if form.validate_on_submit():
             if not form.group_ids.data and not form.user_ids.data:
-                flash("请至少选择一个用户组或用户", "danger")
+                flash(_("请至少选择一个用户组或用户"), "danger")
             else:
                 before = _snapshot(n)
                 ns.publish(s, n, form.group_ids.data, form.user_ids.data, g.user.username)
@@ -140,10 +142,10 @@ class NoticeView(BaseView):
                                   f"用户：{'、'.join(users) or '无'}", module=ns.MODULE, object_type="通知公告",
                        object_id=n.id, before=before, after={**_snapshot(n), "用户组": groups, "用户": users})
                 s.commit()
-                flash("通知公告已发布到所选用户组和用户的工作台", "success")
+                flash(_("通知公告已发布到所选用户组和用户的工作台"), "success")
                 return redirect(url_for(".list"))
-        groups, users = ns.recipients(s, n.id)
-        return self.render_template("notices/publish.html", title="发布通知公告", form=form, notice=n,
+        groups, users = ns.recipients(s, n.id, localized=True)
+        return self.render_template("notices/publish.html", title=_("发布通知公告"), form=form, notice=n,
                                     groups=groups, users=users)
 
     @expose("/quick", methods=["POST"])
@@ -154,7 +156,7 @@ class NoticeView(BaseView):
         form = QuickNoticeForm()
         form.group_ids.choices, form.user_ids.choices = ns.group_choices(s), ns.user_choices(s)
         if not form.validate_on_submit() or not (form.group_ids.data or form.user_ids.data):
-            flash("发布失败：请填写标题、正文，并至少选择一个用户组或用户", "danger")
+            flash(_("发布失败：请填写标题、正文，并至少选择一个用户组或用户"), "danger")
             return redirect(url_for("WorkbenchView.index"))
         n = Notice(title=form.title.data.strip(), notice_type=form.notice_type.data, body=sanitize_html(form.body.data),
                    publisher_id=g.user.id, agency_code=g.user.agency_code, status="草稿",
@@ -169,7 +171,7 @@ class NoticeView(BaseView):
                module=("工作台", "通知公告"), object_type="通知公告", object_id=n.id,
                after={**_snapshot(n), "用户组": groups, "用户": users})
         s.commit()
-        flash("通知公告已发布", "success")
+        flash(_("通知公告已发布"), "success")
         return redirect(url_for("WorkbenchView.index"))
 
     # -- 文字模板 ---------------------------------------------------------------------
@@ -177,7 +179,7 @@ class NoticeView(BaseView):
     @requires("notice.publish")
     def templates(self):
         rows = list(db().scalars(select(NoticeTemplate).order_by(NoticeTemplate.name)))
-        return self.render_template("notices/templates.html", title="文字模板", rows=rows)
+        return self.render_template("notices/templates.html", title=_("文字模板"), rows=rows)
 
     @expose("/templates/new", methods=["GET", "POST"])
     @expose("/templates/<int:pk>/edit", methods=["GET", "POST"])
@@ -190,7 +192,7 @@ class NoticeView(BaseView):
             name = form.name.data.strip()
             clash = s.scalar(select(NoticeTemplate.id).where(NoticeTemplate.name == name))
             if clash is not None and clash != pk:
-                flash("模板名称已存在", "danger")
+                flash(_("模板名称已存在"), "danger")
             else:
                 before = None if tpl is None else {"名称": tpl.name, "公告类型": tpl.notice_type,
                                                    "正文": plain_text(tpl.body)[:200]}
@@ -205,9 +207,9 @@ class NoticeView(BaseView):
                        before=before, after={"名称": tpl.name, "公告类型": tpl.notice_type,
                                              "正文": plain_text(tpl.body)[:200]})
                 s.commit()
-                flash("文字模板已保存", "success")
+                flash(_("文字模板已保存"), "success")
                 return redirect(url_for(".templates"))
-        return self.render_template("notices/template_form.html", title="文字模板", form=form, tpl=tpl,
+        return self.render_template("notices/template_form.html", title=_("文字模板"), form=form, tpl=tpl,
                                     now=now_utc())
 
 

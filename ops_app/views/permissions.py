@@ -9,6 +9,7 @@ from archives_domain.accounts import grants
 from archives_domain.accounts.roles import ADMIN_ROLES, BUILTIN_ROLES, SECURITY_ADMIN
 from archives_domain.models.security import Role, User
 
+from ..i18n import Msg, _, show
 from ..menu import MENU
 from ..security import events
 from ..security import permissions as P
@@ -31,7 +32,7 @@ class PermissionTreeView(BaseView):
     def _guard(self):
         # Beyond the module permission: only a 安全管理员 manages roles and permissions (三员分立).
         if not P.has_role(SECURITY_ADMIN):
-            return P.forbidden("只有安全管理员可以管理角色与权限")
+            return P.forbidden(_("只有安全管理员可以管理角色与权限"))
         return None
 
     def _subject(self):
@@ -53,7 +54,7 @@ class PermissionTreeView(BaseView):
         if kind == "role":
             return grants.role_grants(s, key, [subject.id]).perms & P.universe(), set(), {}
         from_roles = grants.role_grants(s, key, grants.user_role_ids(s, subject.id)).perms & P.universe()
-        overrides, _ = grants.user_overrides(s, key, subject.id)
+        overrides, _bad = grants.user_overrides(s, key, subject.id)
         held = set(from_roles)
         for perm, granted in overrides.items():
             (held.add if granted else held.discard)(perm)
@@ -66,18 +67,19 @@ class PermissionTreeView(BaseView):
         s = self._session()
         kind, subject = self._subject()
         if subject is None:
-            return P.forbidden("角色或用户不存在")
+            return P.forbidden(_("角色或用户不存在"))
         held, from_roles, overrides = self._state(kind, subject)
         policy = grants.role_policy(s, P.seal_key(), subject) if kind == "role" else None
         roles = list(s.scalars(select(Role).where(Role.name != self.appbuilder.sm.auth_role_public)
                                .order_by(Role.id)))
         users = list(s.scalars(select(User).order_by(User.username)))
         return self.render_template(
-            "permission_tree.html", title="用户权限", appbuilder=self.appbuilder, menu=MENU, kind=kind,
+            "permission_tree.html", title=_("用户权限"), appbuilder=self.appbuilder, menu=MENU, kind=kind,
             subject=subject, held={v for a, v in held if a == P.MODULE_ACTION},
             held_special={_special_value(p) for p in held if p[0] != P.MODULE_ACTION},
             from_roles={v for a, v in from_roles}, overrides={v: on for (a, v), on in overrides.items()},
-            special=[(_special_value(p), label) for p, label in P.SPECIAL], policy=policy,
+            special=[(_special_value(p), label) for p, label in P.SPECIAL],
+            actions=[(_special_value(p), label) for p, label in P.ACTIONS], policy=policy,
             admin_role=kind == "role" and subject.name in ADMIN_ROLES, roles=roles, users=users,
             user_roles=self._role_names(subject) if kind == "user" else set())
 
@@ -88,13 +90,13 @@ class PermissionTreeView(BaseView):
         s, key = self._session(), P.seal_key()
         kind, subject = self._subject()
         if subject is None:
-            return P.forbidden("角色或用户不存在")
+            return P.forbidden(_("角色或用户不存在"))
         nodes = {n.key for top in MENU for _, n in top.walk()}
         desired = {P.module_perm(k) for k in request.form.getlist("module") if k in nodes}
-        specials = {_special_value(p): p for p, _ in P.SPECIAL}
+        specials = {_special_value(p): p for p, _ in (*P.SPECIAL, *P.ACTIONS)}
         desired |= {specials[v] for v in request.form.getlist("special") if v in specials}
         back = url_for(".index", **{kind: subject.id})
-        held, from_roles, _ = self._state(kind, subject)
+        held, from_roles, _own = self._state(kind, subject)
         try:
             if kind == "role":
                 P.check_grantable({subject.name}, desired, subject=subject.name)
@@ -102,7 +104,7 @@ class PermissionTreeView(BaseView):
                 label = f"角色“{subject.name}”"
             else:
                 if subject.id == g.user.id:
-                    raise P.GrantError("不能修改自己的权限")
+                    raise P.GrantError(Msg("不能修改自己的权限"))
                 P.check_grantable(self._role_names(subject), desired, subject=subject.username)
                 overrides = {p: True for p in desired - from_roles} | {p: False for p in from_roles - desired}
                 grants.set_user_overrides(s, key, subject, overrides, P.universe(), g.user.username)
@@ -124,9 +126,9 @@ class PermissionTreeView(BaseView):
                                 object_type="角色" if kind == "role" else "用户", object_id=str(subject.id),
                                 module=MODULE_PATH)
             s.commit()
-            flash(f"未保存：{exc}", "danger")
+            flash(_("未保存：") + show(exc), "danger")
             return redirect(back)
-        flash("权限已保存" if changed else "没有变化", "success" if changed else "info")
+        flash(_("权限已保存") if changed else _("没有变化"), "success" if changed else "info")
         return redirect(back)
 
     def _save_totp(self, role: Role) -> bool:

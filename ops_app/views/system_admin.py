@@ -33,6 +33,7 @@ from archives_domain.models.base import now_utc
 from archives_domain.models.security import Role, User, user_role
 
 from ..business_log import record
+from ..i18n import N_, Msg, _, show
 from ..security import permissions as P
 from .forms import ActionForm, AgencyForm, UserForm
 
@@ -57,7 +58,7 @@ def _arg(name: str) -> str:
 
 def _only_system_admin():
     if not P.has_role(SYSTEM_ADMIN):
-        return P.forbidden("只有系统管理员可以管理存档机构与用户")
+        return P.forbidden(_("只有系统管理员可以管理存档机构与用户"))
     return None
 
 
@@ -70,44 +71,51 @@ def agency_snapshot(a: Agency) -> dict:
 def check_agency(s, *, code: str, level: str, parent_code: str | None, region_code: str, active: bool) -> None:
     """The level/parent rules; raises ValueError with a message for the user."""
     if not re.fullmatch(r"\d{8}", code or ""):
-        raise ValueError("机构代码须为 8 位数字")
+        raise ValueError(Msg("机构代码须为 8 位数字"))
     if not re.fullmatch(r"\d{6}", region_code or ""):
-        raise ValueError("行政区划代码须为 6 位数字")
+        raise ValueError(Msg("行政区划代码须为 6 位数字"))
     if level not in LEVELS:
-        raise ValueError("级别须为省级、市级或县级")
+        raise ValueError(Msg("级别须为省级、市级或县级"))
     allowed = PARENT_LEVELS[level]
     if not allowed:
         if parent_code:
-            raise ValueError("省级机构不能有上级机构")
+            raise ValueError(Msg("省级机构不能有上级机构"))
     else:
         if not parent_code:
-            raise ValueError(f"{level}机构须选择上级机构（{'或'.join(allowed)}）")
+            raise ValueError(Msg("%(level)s机构须选择上级机构（%(allowed)s）", level=level, allowed="或".join(allowed)))
         if parent_code == code:
-            raise ValueError("上级机构不能是自己")
+            raise ValueError(Msg("上级机构不能是自己"))
         parent = s.get(Agency, parent_code)
         if parent is None:
-            raise ValueError(f"上级机构 {parent_code} 不存在")
+            raise ValueError(Msg("上级机构 %(code)s 不存在", code=parent_code))
         if parent.level not in allowed:
-            raise ValueError(f"{level}机构的上级须为{'或'.join(allowed)}机构，{parent.name}是{parent.level}")
+            raise ValueError(Msg("%(level)s机构的上级须为%(allowed)s机构，%(parent)s是%(plevel)s", level=level,
+                                 allowed="或".join(allowed), parent=parent.name, plevel=parent.level))
         if not parent.active and active:
-            raise ValueError(f"上级机构 {parent.name} 已停用")
+            raise ValueError(Msg("上级机构 %(name)s 已停用", name=parent.name))
     children = list(s.scalars(select(Agency).where(Agency.parent_code == code))) if code else []
     for child in children:
         if level not in PARENT_LEVELS.get(child.level, ()):
-            raise ValueError(f"下级机构 {child.name}（{child.level}）的上级不能是{level}机构")
+            raise ValueError(Msg("下级机构 %(name)s（%(clevel)s）的上级不能是%(level)s机构", name=child.name,
+                                 clevel=child.level, level=level))
     if not active:
         if any(c.active for c in children):
-            raise ValueError("仍有启用的下级机构，不能停用")
+            raise ValueError(Msg("仍有启用的下级机构，不能停用"))
         users = s.scalar(select(func.count()).select_from(User).where(User.agency_code == code,
                                                                       User.active.is_(True))) if code else 0
         if users:
-            raise ValueError(f"仍有 {users} 个启用的用户属于该机构，不能停用")
+            raise ValueError(Msg("仍有 %(n)s 个启用的用户属于该机构，不能停用", n=users))
 
 
 def _parent_choices(s, exclude: str | None = None):
     rows = s.scalars(select(Agency).order_by(Agency.code))  # every agency: the level rules answer in Chinese
-    return [("", "（无）")] + [(a.code, f"{a.code} {a.name}（{a.level}{'' if a.active else '，已停用'}）")
-                               for a in rows if a.code != exclude]
+    return [("", _("（无）"))] + [(a.code, _agency_label(a)) for a in rows if a.code != exclude]
+
+
+def _agency_label(a) -> str:
+    if a.active:
+        return _("%(code)s %(name)s（%(level)s）", code=a.code, name=a.name, level=_(a.level))
+    return _("%(code)s %(name)s（%(level)s，已停用）", code=a.code, name=a.name, level=_(a.level))
 
 
 class AgencyAdminView(BaseView):
@@ -133,7 +141,7 @@ class AgencyAdminView(BaseView):
         page = max(request.args.get("page", 1, type=int) or 1, 1)
         rows = list(s.scalars(q.order_by(Agency.code).limit(PAGE).offset((page - 1) * PAGE)))
         names = dict(s.execute(select(Agency.code, Agency.name)).all())
-        return self.render_template("system/agencies.html", title="存档机构管理", appbuilder=self.appbuilder,
+        return self.render_template("system/agencies.html", title=_("存档机构管理"), appbuilder=self.appbuilder,
                                     rows=rows, f=f, levels=LEVELS, total=total, page=page, names=names,
                                     more=page * PAGE < total)
 
@@ -153,7 +161,7 @@ class AgencyAdminView(BaseView):
     def edit(self, code):
         agency = db().get(Agency, code)
         if agency is None:
-            return P.forbidden("机构不存在")
+            return P.forbidden(_("机构不存在"))
         return self._edit(agency)
 
     def _edit(self, agency: Agency | None):
@@ -171,10 +179,10 @@ class AgencyAdminView(BaseView):
                       "contact": form.contact.data or None, "active": bool(form.active.data)}
             try:
                 if agency is None and s.get(Agency, code) is not None:
-                    raise ValueError(f"机构代码 {code} 已存在")
+                    raise ValueError(Msg("机构代码 %(code)s 已存在", code=code))
                 same_name = s.scalar(select(Agency.code).where(Agency.name == values["name"], Agency.code != code))
                 if same_name:
-                    raise ValueError(f"机构名称已被 {same_name} 使用")
+                    raise ValueError(Msg("机构名称已被 %(code)s 使用", code=same_name))
                 check_agency(s, code=code, level=values["level"], parent_code=values["parent_code"],
                              region_code=values["region_code"], active=values["active"])
             except ValueError as exc:
@@ -182,7 +190,7 @@ class AgencyAdminView(BaseView):
                 record(s, "修改" if agency else "新增", f"存档机构保存被拒绝：{exc}", module=AGENCY_PATH,
                        object_type="存档机构", object_id=code, result="失败")
                 s.commit()
-                flash(f"未保存：{exc}", "danger")
+                flash(_("未保存：") + show(exc), "danger")
             else:
                 if agency is None:
                     agency = Agency(code=code, **values)
@@ -196,7 +204,7 @@ class AgencyAdminView(BaseView):
                         setattr(agency, k, v)
                     after = agency_snapshot(agency)
                     if before == after:
-                        flash("没有变化", "info")
+                        flash(_("没有变化"), "info")
                         return redirect(url_for(".list", q=code))
                     action = "停用" if before["启用"] and not after["启用"] else "修改"
                     record(s, action, f"{action}存档机构 {code} {agency.name}", module=AGENCY_PATH,
@@ -204,9 +212,9 @@ class AgencyAdminView(BaseView):
                            before={k: v for k, v in before.items() if after[k] != v},
                            after={k: v for k, v in after.items() if before[k] != v})
                 s.commit()
-                flash("已保存", "success")
+                flash(_("已保存"), "success")
                 return redirect(url_for(".list", q=code))
-        return self.render_template("system/agency_form.html", title="存档机构管理", appbuilder=self.appbuilder,
+        return self.render_template("system/agency_form.html", title=_("存档机构管理"), appbuilder=self.appbuilder,
                                     form=form, agency=agency)
 
 
@@ -229,21 +237,20 @@ def check_roles(*, old: list[str], new: list[str], editing_self: bool) -> None:
     except RoleConflictError as exc:
         raise ValueError(str(exc)) from None
     if editing_self and set(old) != set(new):
-        raise ValueError("三员分立：系统管理员不能修改自己的角色")
+        raise ValueError(Msg("三员分立：系统管理员不能修改自己的角色"))
     unknown = set(new) - set(ADMIN_ROLES) - set(BUSINESS_ROLES)
     if unknown:
-        raise ValueError(f"角色不存在：{'、'.join(sorted(unknown))}")
+        raise ValueError(Msg("角色不存在：%(roles)s", roles="、".join(sorted(unknown))))
     admin_changes = (set(old) ^ set(new)) & set(ADMIN_ROLES)
     if admin_changes:
-        raise ValueError(f"三员分立：管理员角色（{'、'.join(sorted(admin_changes, key=ADMIN_ROLES.index))}）"
-                         "不能在此授予或收回，请由运维人员在服务器上用 archives users create 创建")
+        raise ValueError(Msg("三员分立：管理员角色（%(roles)s）不能在此授予或收回，请由运维人员在服务器上用 archives users create 创建",
+                             roles="、".join(sorted(admin_changes, key=ADMIN_ROLES.index))))
     if set(old) & set(ADMIN_ROLES) and set(new) - set(ADMIN_ROLES):
-        raise ValueError("三员分立：管理员账号不能再拥有业务角色")
+        raise ValueError(Msg("三员分立：管理员账号不能再拥有业务角色"))
 
 
 def _agency_choices(s):
-    return [(a.code, f"{a.code} {a.name}（{a.level}{'' if a.active else '，已停用'}）") for a in
-            s.scalars(select(Agency).order_by(Agency.code))]
+    return [(a.code, _agency_label(a)) for a in s.scalars(select(Agency).order_by(Agency.code))]
 
 
 def _set_roles(s, user: User, names: list[str]) -> None:
@@ -285,7 +292,7 @@ class UserAdminView(BaseView):
         names = dict(s.execute(select(Agency.code, Agency.name)).all())
         now = now_utc().replace(tzinfo=None)
         locked = {u.id for u in users if u.locked_until and u.locked_until.replace(tzinfo=None) > now}
-        return self.render_template("system/users.html", title="用户管理", appbuilder=self.appbuilder, users=users,
+        return self.render_template("system/users.html", title=_("用户管理"), appbuilder=self.appbuilder, users=users,
                                     roles=roles, names=names, locked=locked, f=f, total=total, page=page,
                                     more=page * PAGE < total, all_roles=ADMIN_ROLES + BUSINESS_ROLES,
                                     action_form=ActionForm())
@@ -298,7 +305,7 @@ class UserAdminView(BaseView):
     def edit(self, pk):
         user = db().get(User, pk)
         if user is None:
-            return P.forbidden("用户不存在")
+            return P.forbidden(_("用户不存在"))
         return self._edit(user)
 
     def _edit(self, user: User | None):
@@ -322,16 +329,16 @@ class UserAdminView(BaseView):
             try:
                 check_roles(old=old_roles, new=new_roles, editing_self=editing_self)
                 if not new_roles:
-                    raise ValueError("请至少选择一个角色")
+                    raise ValueError(Msg("请至少选择一个角色"))
                 if editing_self and not form.active.data:
-                    raise ValueError("不能停用自己的账号")
+                    raise ValueError(Msg("不能停用自己的账号"))
                 agency = s.get(Agency, form.agency_code.data)
                 if agency is not None and not agency.active and (user is None or user.agency_code != agency.code):
-                    raise ValueError(f"存档机构 {agency.name} 已停用，不能绑定用户")
+                    raise ValueError(Msg("存档机构 %(name)s 已停用，不能绑定用户", name=agency.name))
                 if user is None:
                     password = form.password.data or ""
                     if not password:
-                        raise ValueError("请输入初始口令")
+                        raise ValueError(Msg("请输入初始口令"))
                     user = create_user(s, username=form.username.data.strip(), password=password,
                                        role_names=new_roles, agency_code=form.agency_code.data,
                                        first_name=form.first_name.data.strip())
@@ -351,7 +358,7 @@ class UserAdminView(BaseView):
                     after = user_snapshot(s, user)
                     if before == after:
                         s.rollback()
-                        flash("没有变化", "info")
+                        flash(_("没有变化"), "info")
                         return redirect(url_for(".list", username=user.username))
                     record(s, "修改", f"修改用户 {user.username}", module=USER_PATH, object_type="用户",
                            object_id=user.id, before={k: v for k, v in before.items() if after[k] != v},
@@ -362,12 +369,12 @@ class UserAdminView(BaseView):
                 record(s, "修改" if user is not None else "新增", f"用户 {target} 保存被拒绝：{exc}"[:500],
                        module=USER_PATH, object_type="用户", object_id=getattr(user, "id", None), result="失败")
                 s.commit()
-                flash(f"未保存：{exc}", "danger")
+                flash(_("未保存：") + show(exc), "danger")
             else:
                 s.commit()
-                flash("已保存" + ("；首次登录须修改口令" if request.endpoint.endswith(".add") else ""), "success")
+                flash(_("已保存；首次登录须修改口令") if request.endpoint.endswith(".add") else _("已保存"), "success")
                 return redirect(url_for(".list", username=user.username))
-        return self.render_template("system/user_form.html", title="用户管理", appbuilder=self.appbuilder,
+        return self.render_template("system/user_form.html", title=_("用户管理"), appbuilder=self.appbuilder,
                                     form=form, user=user)
 
     def _action(self, pk: int, action: str, summary: str, change) -> object:
@@ -376,14 +383,14 @@ class UserAdminView(BaseView):
         s = db()
         user = s.get(User, pk)
         if user is None:
-            return P.forbidden("用户不存在")
+            return P.forbidden(_("用户不存在"))
         if not ActionForm().validate_on_submit():
-            return P.forbidden("请求无效（缺少 CSRF 令牌）")
+            return P.forbidden(_("请求无效（缺少 CSRF 令牌）"))
         if user.id == g.user.id:
             record(s, action, f"{summary}被拒绝：不能对自己的账号操作", module=USER_PATH, object_type="用户",
                    object_id=user.id, result="失败")
             s.commit()
-            flash("不能对自己的账号执行此操作", "danger")
+            flash(_("不能对自己的账号执行此操作"), "danger")
             return redirect(url_for(".list"))
         before = user_snapshot(s, user)
         change(user)
@@ -392,7 +399,7 @@ class UserAdminView(BaseView):
         record(s, action, f"{summary}：{user.username}", module=USER_PATH, object_type="用户", object_id=user.id,
                before=before, after=user_snapshot(s, user))
         s.commit()
-        flash(f"已{summary}：{user.username}", "success")
+        flash(_("已%(what)s：%(user)s", what=_(summary), user=user.username), "success")
         return redirect(url_for(".list", username=user.username))
 
     @expose("/<int:pk>/unlock", methods=["POST"])
@@ -400,7 +407,7 @@ class UserAdminView(BaseView):
         def change(user):
             user.locked_until = None
             user.fail_login_count = 0
-        return self._action(pk, "解锁", "解除锁定", change)
+        return self._action(pk, "解锁", N_("解除锁定"), change)
 
     @expose("/<int:pk>/reset-totp", methods=["POST"])
     def reset_totp(self, pk):
@@ -410,4 +417,4 @@ class UserAdminView(BaseView):
             user.totp_secret_enc = None
             user.totp_last_step = None
             user.session_id = None
-        return self._action(pk, "重置动态口令", "重置动态口令", change)
+        return self._action(pk, "重置动态口令", N_("重置动态口令"), change)

@@ -23,6 +23,7 @@ from archives_domain.todos import generate_todos
 from .. import notice_service as ns
 from ..access import can, login_required, requires
 from ..business_log import record
+from ..i18n import Msg, _, menu_label, show
 from ..menu import MENU, by_key
 from ..scope import visible_agency_codes
 from ..security.permissions import can as holds_module
@@ -43,18 +44,18 @@ def shortcut_choices(taken: set[str]) -> list[tuple[str, str]]:
     """Every module of the menu the user holds (用户权限), except the workbench itself, with its path."""
     out, nodes = [], by_key()
     for root in MENU:
-        for _, node in root.walk():
+        for _level, node in root.walk():
             if node.key == "workbench" or node.key in taken or not holds_module(node.key):
                 continue
             path = node.key.split(".")
-            labels = [nodes[".".join(path[:i + 1])].label for i in range(len(path))]
-            out.append((node.key, " → ".join(labels) + ("" if node.enabled else "（建设中）")))
+            labels = [menu_label(nodes[".".join(path[:i + 1])]) for i in range(len(path))]
+            out.append((node.key, " → ".join(labels) + ("" if node.enabled else _("（建设中）"))))
     return out
 
 
 def assign_choices(s, agency_code: str) -> list[tuple[str, str]]:
-    groups = [(f"g:{i}", f"用户组：{label}") for i, label in ns.group_choices(s)]
-    users = [(f"u:{u.id}", f"用户：{u.first_name}（{u.username}）") for u in s.scalars(
+    groups = [(f"g:{i}", _("用户组：%(g)s", g=label)) for i, label in ns.group_choices(s)]
+    users = [(f"u:{u.id}", _("用户：%(name)s（%(user)s）", name=u.first_name, user=u.username)) for u in s.scalars(
         select(User).where(User.agency_code == agency_code, User.active.is_(True)).order_by(User.username))]
     return groups + users
 
@@ -95,7 +96,7 @@ class WorkbenchView(IndexView):
             assign_form.assignee.choices = assign_choices(s, user.agency_code)
         notices = ns.received(s, user.id)
         return self.render_template(
-            self.index_template, appbuilder=self.appbuilder, title="工作台",
+            self.index_template, appbuilder=self.appbuilder, title=_("工作台"),
             shortcuts=[(sc, menu[sc.menu_key]) for sc in own if sc.menu_key in menu and holds_module(sc.menu_key)],
             add_form=add_form, action_form=ActionForm(),
             done=q.done_business(s, user.username),
@@ -126,7 +127,7 @@ class WorkbenchActions(BaseView):
         form = ShortcutForm()
         form.menu_key.choices = shortcut_choices({sc.menu_key for sc in q.shortcuts(s, user.id)})
         if not form.validate_on_submit():
-            flash("请选择一个功能", "danger")
+            flash(_("请选择一个功能"), "danger")
             return self._back()
         last = s.scalar(select(func.max(UserShortcut.sort_order)).where(UserShortcut.user_id == user.id))
         s.add(UserShortcut(user_id=user.id, menu_key=form.menu_key.data, sort_order=(last or 0) + 1))
@@ -180,26 +181,26 @@ class WorkbenchActions(BaseView):
         form = AssignForm()
         form.assignee.choices = assign_choices(s, user.agency_code)
         if not form.validate_on_submit():
-            flash("请选择用户组或用户", "danger")
+            flash(_("请选择用户组或用户"), "danger")
             return self._back()
         if t.status == "已办结":
-            flash("该事项已办结", "warning")
+            flash(_("该事项已办结"), "warning")
             return self._back()
-        kind, _, ident = form.assignee.data.partition(":")
+        kind, _sep, ident = form.assignee.data.partition(":")
         before = {"分配给用户组": t.assignee_group_id, "分配给用户": t.assignee_user_id, "状态": t.status}
         if kind == "g":
             t.assignee_group_id, t.assignee_user_id = int(ident), None
-            target = f"用户组 {s.get(Group, int(ident)).label or s.get(Group, int(ident)).name}"
+            target = Msg("用户组 %(g)s", g=s.get(Group, int(ident)).label or s.get(Group, int(ident)).name)
         else:
             t.assignee_group_id, t.assignee_user_id = None, int(ident)
-            target = f"用户 {s.get(User, int(ident)).username}"
+            target = Msg("用户 %(u)s", u=s.get(User, int(ident)).username)
         t.status, t.assigned_by, t.updated_by = "待办理", user.username, user.username
         s.flush()
         record(s, "分配", f"待办事项「{t.title}」分配给{target}", module=MODULE_TODO, object_type="待办事项",
                object_id=t.id, before=before,
                after={"分配给用户组": t.assignee_group_id, "分配给用户": t.assignee_user_id, "状态": t.status})
         s.commit()
-        flash(f"已分配给{target}", "success")
+        flash(_("已分配给%(target)s", target=show(target)), "success")
         return self._back()
 
     @expose("/todos/<int:pk>/done", methods=["POST"])
@@ -218,5 +219,5 @@ class WorkbenchActions(BaseView):
             record(s, "办结", f"办结待办事项「{t.title}」", module=MODULE_TODO, object_type="待办事项",
                    object_id=t.id, before=before, after={"状态": t.status, "办结人": user.username})
             s.commit()
-            flash("事项已办结", "success")
+            flash(_("事项已办结"), "success")
         return self._back()

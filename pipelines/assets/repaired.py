@@ -8,6 +8,7 @@ import time
 
 import dagster as dg
 
+from pipelines.feeds import shared_feeds
 from pipelines.partitions import AGENCY_PARTITIONS
 from pipelines.resources import PipelineSettings
 
@@ -24,7 +25,7 @@ def repaired(context: dg.AssetExecutionContext, settings: PipelineSettings, reco
     from pipelines.cleaning.repair import repair
 
     t0 = time.perf_counter()
-    res = repair(records["persons"], records.get("study"), records.get("work"), settings.feeds_dir, workers=1)
+    res = repair(records["persons"], records.get("study"), records.get("work"), shared_feeds(settings.feeds_dir), workers=1)
     seconds = round(time.perf_counter() - t0, 3)
     frames = {"records": res.records, "log": res.log, "review": res.review, "status": res.status}
     if res.study is not None:

@@ -447,6 +447,14 @@ def standardise_column(sheet: str, field: str, raw) -> ColumnResult:
     t = pc.utf8_trim(raw, TRIM_CHARS)
     nulltok = mask(pc.is_in(t, value_set=_null_tokens(field)))
     formula = formula_mask(raw) & ~nulltok
+    # the export writes a formula-like text as '=… (so a spreadsheet shows it as text): read it back as =…
+    quoted = mask(pc.starts_with(t, "'"))
+    if quoted.any():
+        rest = pc.utf8_slice_codeunits(t, 1)
+        escaped = quoted & formula_mask(rest)
+        if escaped.any():
+            t = pc.if_else(pa.array(escaped), rest, t)
+            formula = formula | escaped
     any_null, any_formula = nulltok.any(), formula.any()
     v = pc.if_else(pa.array(nulltok | formula), null_scalar, t) if (any_null or any_formula) else t
     col = _kind_column(sheet, field, kind, v)

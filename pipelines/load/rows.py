@@ -1,0 +1,99 @@
+"""Final frames → typed column values of the operational tables (装载行), and their fingerprints.
+
+A canonical value goes into its column. A value that does not fit its column — a date that is not a
+full ISO date (``2019.03`` left for review), a code longer than its column, a 是/否 field with another
+word — keeps its text in ``pending_raw`` (JSON header → text) and the column is NULL, so nothing typed is
+lost and the export gives it back. PII headers are returned in plain text here; the writer encrypts them.
+
+Fingerprints (``load_hash``) are HMAC-SM3 under the PII index key over the person's values and child rows, so
+equal content gives equal digests without the digest revealing the values (a bare hash of an ID is
+guessable).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import json
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from archives_domain.collection_form import SHEET_COLUMNS, SHEET_PERSON, SHEET_STUDY, SHEET_WORK
+from archives_domain.models import Person, PersonStudy, PersonWork
+
+KEY = "档案编号"
+TABLES = {SHEET_PERSON: Person.__table__, SHEET_STUDY: PersonStudy.__table__, SHEET_WORK: PersonWork.__table__}
+BOOL_TEXT = {"是": True, "否": False}
+
+
+def _na(v) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) or v == ""
+
+
+def _limit(table: sa.Table, column: str) -> int | None:
+    t = table.c[column].type
+    return getattr(t, "length", None)
+
+
+def _date(text: str) -> dt.date | None:
+    if len(text) != 10 or text[4] != "-" or text[7] != "-":
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def typed_columns(sheet: str, frame: pd.DataFrame) -> tuple[dict[str, list], list[str | None]]:
+    """({column: values}, pending_raw JSON per row) for the headers of `sheet` in `frame`."""
+    table = TABLES[sheet]
+    n = len(frame)
+    pending: list[dict | None] = [None] * n
+    out: dict[str, list] = {}
+    for header, (column, kind) in SHEET_COLUMNS[sheet].items():
+        values = frame[header].tolist() if header in frame.columns else [None] * n
+        typed: list = [None] * n
+        limit = None if kind in ("pii", "date", "bool") else _limit(table, column)
+        for i, v in enumerate(values):
+            if _na(v):
+                continue
+            v = str(v)
+            if kind == "date":
+                d = _date(v)
+            elif kind == "bool":
+                d = BOOL_TEXT.get(v)
+            else:
+                d = v if limit is None or len(v) <= limit else None
+            if d is None:
+                pending[i] = pending[i] or {}
+                pending[i][header] = v
+            else:
+                typed[i] = d
+        out[column] = typed
+    raw = [None if p is None else json.dumps(p, ensure_ascii=False, sort_keys=True) for p in pending]
+    return out, raw
+
+
+def _canon(v):
+    if _na(v):
+        return None
+    return v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v
+
+
+def row_digests(key: bytes, frame: pd.DataFrame, columns: list[str], by: str | None = None) -> pd.Series:
+    """HMAC-SM3 over each row's `columns` (JSON), or over each group of rows sharing `by`."""
+    rows = frame[columns].astype(object).where(frame[columns].notna(), None).to_numpy().tolist()
+    texts = [json.dumps([_canon(v) for v in r], ensure_ascii=False, separators=(",", ":")) for r in rows]
+    if by is None:
+        return pd.Series([hmac.new(key, t.encode(), "sm3").hexdigest() for t in texts], index=frame.index)
+    joined = pd.Series(texts, index=frame.index).groupby(frame[by].to_numpy(), sort=False).agg("\n".join)
+    return joined.map(lambda t: hmac.new(key, t.encode(), "sm3").hexdigest())
+
+
+def combine_digests(key: bytes, *parts) -> str:
+    h = hmac.new(key, b"", "sm3")
+    for p in parts:
+        h.update(p.encode() if isinstance(p, str) else p)
+        h.update(b"\x1e")
+    return h.hexdigest()
