@@ -72,7 +72,9 @@ def _materialize_one(code: str, settings_values: dict, use_instance: bool) -> di
         else:
             _WORKER_INSTANCE = dg.DagsterInstance.ephemeral()
     resources = build_resources(PipelineSettings(**settings_values))
-    result = dg.materialize(partitioned_assets(), partition_key=code, resources=resources,
+    # the reports are built once after all agencies (`_build_reports`), not per agency
+    assets = [a for a in partitioned_assets() if a.key.to_user_string() != "dq_scorecard"]
+    result = dg.materialize(assets, partition_key=code, resources=resources,
                             instance=_WORKER_INSTANCE, raise_on_error=False,
                             tags={"archives/trigger": "archives ingest"}, run_config=QUIET)
     stages = {}
@@ -209,11 +211,46 @@ def run_ingest(landing, feeds, agencies=None, *, work=None, use_instance=False, 
                     done(digest)
                     bar.advance(task)
     summary["seconds_agencies"] = round(time.perf_counter() - t_all, 3)
+    loaded_ok = [a for a in todo if a not in summary["failed"]]
+    if loaded_ok:
+        summary["reports"] = _build_reports(settings, loaded_ok)
     if analytics and summary["agencies"] > len(summary["failed"]):
         summary["analytics"] = _build_analytics(settings, use_instance)
     summary["seconds_total"] = round(time.perf_counter() - t_all, 3)
     summary["seconds"] = {k: round(v, 3) for k, v in summary["seconds"].items()}
     return summary
+
+
+def _build_reports(settings, agencies: list[str]) -> dict:
+    """Data-quality reports once after the agencies' runs: the scorecard of each agency loaded, one GX
+    validation of this run's merged records (all those agencies together) into the Data Docs site, and the
+    index page. (The Dagster asset `dq_scorecard` does the same for one agency in the UI's runs.)"""
+    import pandas as pd
+
+    from archives_domain.db import make_engine
+    from pipelines.io import read_frames
+    from reports.data_docs import build_data_docs
+    from reports.scorecard import render_index, render_scorecard
+
+    t0 = time.perf_counter()
+    frames = []
+    for code in agencies:
+        layer = read_frames(settings.work / "layers" / "records" / code)
+        if layer is not None and "persons" in layer:
+            frames.append(layer["persons"])
+    persons = pd.concat(frames, ignore_index=True) if frames else None
+    run_name = time.strftime("ingest-%Y%m%dT%H%M%S")
+    docs = build_data_docs({"persons": persons}, "all" if len(agencies) > 1 else agencies[0], run_name,
+                           settings.reports) if persons is not None else None
+    engine = make_engine(settings.database_url)
+    try:
+        for code in agencies:
+            render_scorecard(engine, code, settings.reports, data_docs=docs.index if docs else None)
+        index = render_index(engine, settings.reports, data_docs=docs.index if docs else None)
+    finally:
+        engine.dispose()
+    return {"index": str(index), "data_docs": str(docs.index) if docs else "", "gx_success": bool(docs and docs.success),
+            "seconds": round(time.perf_counter() - t0, 3)}
 
 
 def _build_analytics(settings, use_instance: bool) -> dict:
@@ -267,6 +304,8 @@ def print_summary(summary: dict, console) -> None:
         console.print(f"[yellow]{p}[/yellow]")
     for c in summary["checks_failed"]:
         console.print(f"[red]检查未通过 check failed: {c}[/red]")
+    if summary.get("reports"):
+        console.print(f"数据质量报告 reports: {summary['reports']['index']}（GX Data Docs: {summary['reports']['data_docs']}）")
     if summary.get("analytics"):
         a = summary["analytics"]
         mark = "" if a["success"] else "[red]（失败 failed）[/red]"
@@ -288,7 +327,8 @@ def print_summary(summary: dict, console) -> None:
 @click.option("--force", is_flag=True, help="also agencies whose landing and feeds are unchanged since their last ingest")
 @click.option("--workers", type=int, default=None, help="processes running agencies side by side (default 2 on 2+ cores)")
 @click.option("--no-analytics", is_flag=True, help="skip the rebuild of the analytics schema after the agencies")
-def ingest(landing, feeds, agencies, work, use_instance, force, workers, no_analytics):
+@click.option("--json", "json_out", type=click.Path(dir_okay=False), default=None, help="also write the summary as JSON")
+def ingest(landing, feeds, agencies, work, use_instance, force, workers, no_analytics, json_out):
     """Run the migration headless, in process: read → standardise → merge → repair → final → load per agency."""
     import sys
 
@@ -299,5 +339,9 @@ def ingest(landing, feeds, agencies, work, use_instance, force, workers, no_anal
                          console=console, progress=console.is_terminal, force=force, workers=workers,
                          analytics=not no_analytics)
     print_summary(summary, console)
+    if json_out:
+        import json
+
+        Path(json_out).write_text(json.dumps(summary, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     if summary["failed"]:
         sys.exit(1)

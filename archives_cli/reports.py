@@ -72,7 +72,6 @@ def build(agencies, out, work, data_docs):
 
     c = _ctx()
     ps = PipelineSettings.from_env(reports_dir=out, work_dir=work)
-    known = None
     if agencies:
         from sqlalchemy import select
         from sqlalchemy.orm import Session

@@ -39,6 +39,7 @@ from pathlib import Path
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
+from archives_domain.collection_form import FEED_SOURCE, REQUIRED
 from archives_domain.models import Agency, QuarantineRow, RepairLog, ReviewItem, RunStat
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -49,9 +50,6 @@ PENDING = "待处理"
 STATUSES = ("待处理", "已修改", "已采纳", "已驳回")
 AGE_BUCKETS = (7, 30)  # ≤7 days, 8–30 days, >30 days
 NO_CATEGORY = "（未分类）"
-# the feeds of the repair log (`pipelines.feeds` names) in the words of the collection contract
-FEED_LABELS = {"police_population": "公安", "business_registry": "工商", "social_security": "社保",
-               "education": "教育"}
 
 
 @lru_cache(maxsize=1)
@@ -206,7 +204,7 @@ def _repairs(s: Session, agency_code: str, run: RunStat | None, detail: dict) ->
             r = rows.setdefault(rule, {"rule": rule, "text": texts.get(rule, ""), "feeds": set(),
                                        "applied": 0, "review": 0})
             if feed:
-                r["feeds"].add(FEED_LABELS.get(feed, feed))
+                r["feeds"].add(FEED_SOURCE.get(feed, feed))  # the load writes 公安 etc. already
             r["applied" if applied else "review"] += int(n)
     source = "log"
     if not rows and isinstance(detail.get("repairs_by_rule"), dict) and detail["repairs_by_rule"]:
@@ -247,16 +245,21 @@ def _fields(detail: dict, repairs: dict, backlog: dict) -> dict:
         sheet = vals.get("sheet") or "基本信息"
         seen.add((sheet, name))
         rep = repairs["by_field"].get((sheet, name), {})
-        rows.append({"sheet": sheet, "field": str(name), "completeness": _f(vals.get("completeness")),
+        # ★ fields (or those the load marks "key") are graded on completeness; an optional field's is shown only
+        key = bool(vals["key"]) if "key" in vals else name in REQUIRED.get(sheet, ())
+        rows.append({"sheet": sheet, "field": str(name), "key": key, "completeness": _f(vals.get("completeness")),
                      "validity": _f(vals.get("validity")), "applied": rep.get("applied", 0),
                      "review": int(sent.get(name) or 0) if sent is not None else rep.get("review", 0),
                      "pending": pending.get((sheet, name), 0)})
+    names = {name for _, name in seen}
     for key in sorted(set(repairs["by_field"]) | set(pending)):
         if key in seen:
             continue
         rep = repairs["by_field"].get(key, {})
-        rows.append({"sheet": key[0], "field": key[1], "completeness": None, "validity": None,
-                     "applied": rep.get("applied", 0), "review": rep.get("review", 0),
+        by_name = sent is not None and key[1] not in names and key[1] in sent  # review_by_field has no sheet
+        rows.append({"sheet": key[0], "field": key[1], "key": key[1] in REQUIRED.get(key[0], ()),
+                     "completeness": None, "validity": None, "applied": rep.get("applied", 0),
+                     "review": int(sent[key[1]] or 0) if by_name else rep.get("review", 0),
                      "pending": pending.get(key, 0)})
     return {"rows": rows, "from_detail": bool(fields)}
 

@@ -1,5 +1,9 @@
 """The Dagster code location: definitions, assets end to end for two agencies, checks, the Parquet
-IO manager, a bad file in one agency, the landing sensor, the schedule, `archives ingest`."""
+IO manager, a bad file in one agency, the landing sensor, the schedule, `archives ingest`.
+
+Every test that materialises ``loaded`` (or runs `archives ingest`) writes into a fresh migrated test
+database of its own, on SQLite and on MariaDB (the parametrised ``engine`` fixture of conftest), never
+into the database of the environment."""
 from __future__ import annotations
 
 import json
@@ -9,6 +13,7 @@ import time
 import dagster as dg
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from pipelines.assets import ASSETS
 from pipelines.io import read_frames, write_frames
@@ -42,7 +47,51 @@ def bad_landing(generated, tmp_path_factory):
 
 
 def _settings(landing, feeds, work) -> PipelineSettings:
+    """Settings without a database of their own (tests that stop before `loaded`: the sensor)."""
     return PipelineSettings.from_env(landing_dir=landing, feeds_dir=feeds, work_dir=work)
+
+
+@pytest.fixture
+def pipeline_db(engine, tmp_path, monkeypatch):
+    """The migrated test database (both backends) with the reference data (agencies: the FKs of the load),
+    and a factory of PipelineSettings writing into it (the test's own key file and reports dir).  The
+    environment points at it as well, for `archives ingest` (which reads its settings from there).  The
+    analytics schema an ingest builds beside it (MariaDB: `<db>_dw`) is dropped afterwards."""
+    from pipelines import analytics
+    from seeds.loader import load_reference_data
+
+    load_reference_data(engine)
+    url = engine.url.render_as_string(hide_password=False)
+    for name in ("ARCHIVES_DW_DATABASE", "ARCHIVES_DW_PATH", "ARCHIVES_PII_KEY_FILE", "ARCHIVES_WORK_DIR",
+                 "ARCHIVES_LANDING_DIR", "ARCHIVES_FEEDS_DIR", "ARCHIVES_FEEDS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("ARCHIVES_VAR_DIR", str(tmp_path))  # key file: <tmp>/keys/pii.json
+    monkeypatch.setenv("ARCHIVES_REPORTS_DIR", str(tmp_path / "reports"))
+
+    def make(landing, feeds, work) -> PipelineSettings:
+        return PipelineSettings(database_url=url, landing_dir=str(landing), feeds_dir=str(feeds),
+                                work_dir=str(work), pii_key_file=str(tmp_path / "keys" / "pii.json"),
+                                pii_key_explicit=False, reports_dir=str(tmp_path / "reports"))
+
+    make.engine = engine
+    yield make
+    target = analytics.target_for(engine, {})
+    if target.dialect == "mysql":
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {target.dw}")
+
+
+def _persons_in_db(engine, agency) -> set[str]:
+    from archives_domain.models import Person
+
+    P = Person.__table__
+    with engine.connect() as conn:
+        return set(conn.execute(sa.select(P.c.archive_no).where(P.c.agency_code == agency)).scalars())
+
+
+def _records_layer(work, agency) -> pd.DataFrame:
+    return read_frames(work / "layers" / "records" / agency)["persons"]
 
 
 def test_definitions_load():
@@ -51,20 +100,49 @@ def test_definitions_load():
     dg.Definitions.validate_loadable(defs)
     repo = defs.get_repository_def()
     assert {"migrate", "nightly"} <= {j.name for j in repo.get_all_jobs()}
-    keys = {k.to_user_string() for k in repo.asset_graph.get_all_asset_keys()}
-    assert keys == {"raw", "std", "records", "repaired"}
-    assert repo.asset_graph.get(dg.AssetKey("records")).partitions_def.get_partition_keys().__len__() == 103
-    checks = {(k.asset_key.to_user_string(), k.name) for k in repo.asset_graph.asset_check_keys}
+    import warehouse_models
+    from pipelines.assets import STAGES
+
+    graph = repo.asset_graph
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    models = {m.name for m in warehouse_models.MODELS}
+    # supersets: a new stage or model must not break this test
+    assert {"raw", "std", "records", "repaired", "final", "loaded", "dq_scorecard"} <= keys
+    assert set(STAGES) <= keys
+    assert models <= keys
+    assert {"dim_agency", "dim_date", "dim_unit", "dim_person", "fact_archive_stock", "fact_business_event",
+            "fact_party_dues", "fact_dq_run", "fact_review_backlog"} <= models
+    # the migration stages and the scorecard are partitioned by agency (the 103 codes); the analytics are not
+    for key in (*STAGES, "dq_scorecard"):
+        assert len(graph.get(dg.AssetKey(key)).partitions_def.get_partition_keys()) == 103, key
+    for name in models:
+        assert graph.get(dg.AssetKey(name)).partitions_def is None, name
+    # the order of the stages; the analytics after `loaded` (directly or through their upstream models)
+    parents = {k.to_user_string(): {p.to_user_string() for p in graph.get(k).parent_keys}
+               for k in graph.get_all_asset_keys()}
+    assert parents["final"] >= {"records", "repaired"} and "final" in parents["loaded"]
+    assert "loaded" in parents["dq_scorecard"]
+    for name in models:
+        assert parents[name] and parents[name] <= models | {"loaded"}, (name, parents[name])
+    assert any("loaded" in parents[name] for name in models)
+    checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
     assert {("std", "pandera_person_schema"), ("records", "row_accounting"),
-            ("records", "gx_records_person")} <= checks
+            ("records", "gx_records_person"), ("records", "pandera_records_schema"), ("raw", "no_read_errors"),
+            ("repaired", "feeds_available"), ("final", "final_consistent"),
+            ("loaded", "loaded_matches_final"), ("dim_person", "no_plain_pii")} <= checks
+    for m in warehouse_models.MODELS:
+        assert (m.name, "has_rows") in checks, m.name
+        if m.has_agency:
+            assert (m.name, "agency_code_not_null") in checks, m.name
     assert repo.get_sensor_def("landing_sensor")
+    assert repo.get_sensor_def("analytics_after_nightly")
     sched = repo.get_schedule_def("nightly_schedule")
     assert sched.cron_schedule == "0 2 * * *" and sched.execution_timezone == "Asia/Shanghai"
 
 
-def test_two_agencies_end_to_end(generated, tmp_path):
+def test_two_agencies_end_to_end(generated, pipeline_db, tmp_path):
     out, agencies = generated
-    settings = _settings(out / "landing", out / "feeds", tmp_path / "work")
+    settings = pipeline_db(out / "landing", out / "feeds", tmp_path / "work")
     instance = dg.DagsterInstance.ephemeral()
     for code in agencies:
         result = dg.materialize(ASSETS, partition_key=code, resources=build_resources(settings),
@@ -75,6 +153,8 @@ def test_two_agencies_end_to_end(generated, tmp_path):
         assert checks[("records", "row_accounting")]
         assert checks[("records", "gx_records_person")]
         assert checks[("records", "pandera_records_schema")]
+        assert checks[("final", "final_consistent")]
+        assert checks[("loaded", "loaded_matches_final")]
         assert all(checks.values()), checks
         md = {e.asset_key.to_user_string(): e.materialization.metadata for e in result.get_asset_materialization_events()}
         rec = md["records"]
@@ -86,7 +166,17 @@ def test_two_agencies_end_to_end(generated, tmp_path):
         persons = folder / manifest["generation"] / manifest["files"]["persons"]
         assert persons.read_bytes()[:4] == b"PAR1"
         assert len(pd.read_parquet(persons)) == md["records"]["records"].value
-    assert instance.get_materialized_partitions(dg.AssetKey("repaired")) == set(agencies)
+        # loaded into the test database: the agency's persons are its records
+        assert md["final"]["persons"].value == md["records"]["records"].value
+        assert md["loaded"]["persons_inserted"].value == md["records"]["records"].value
+        assert _persons_in_db(pipeline_db.engine, code) == set(_records_layer(tmp_path / "work", code)["档案编号"])
+        assert (tmp_path / "reports").is_dir() and "scorecard" in md["dq_scorecard"]
+    for key in ("repaired", "final", "loaded", "dq_scorecard"):
+        assert instance.get_materialized_partitions(dg.AssetKey(key)) == set(agencies), key
+    # a second materialisation with nothing new writes nothing
+    again = dg.materialize(ASSETS, partition_key=agencies[0], resources=build_resources(settings), instance=instance)
+    md = {e.asset_key.to_user_string(): e.materialization.metadata for e in again.get_asset_materialization_events()}
+    assert again.success and md["loaded"]["unchanged"].value is True
 
 
 def test_io_manager_writes_atomically(tmp_path):
@@ -106,9 +196,9 @@ def test_io_manager_writes_atomically(tmp_path):
     assert read_frames(tmp_path / "nothing") is None
 
 
-def test_bad_file_in_one_agency_does_not_block_another(generated, bad_landing, tmp_path):
+def test_bad_file_in_one_agency_does_not_block_another(generated, bad_landing, pipeline_db, tmp_path):
     out, (a, b) = generated
-    settings = _settings(bad_landing, out / "feeds", tmp_path / "work")
+    settings = pipeline_db(bad_landing, out / "feeds", tmp_path / "work")
     instance = dg.DagsterInstance.ephemeral()
     ra = dg.materialize(ASSETS, partition_key=a, resources=build_resources(settings), instance=instance)
     rb = dg.materialize(ASSETS, partition_key=b, resources=build_resources(settings), instance=instance)
@@ -124,7 +214,13 @@ def test_bad_file_in_one_agency_does_not_block_another(generated, bad_landing, t
     checks_b = {e.check_name: e.passed for e in rb.get_asset_check_evaluations()}
     assert all(checks_b.values()), checks_b
     errors = read_frames(tmp_path / "work" / "layers" / "raw" / a)["_errors"]
-    assert "not_workbook" in set(errors["code"]) or len(errors) >= 1
+    assert "not_workbook" in set(errors["code"])
+    bad = errors[errors["code"] == "not_workbook"]
+    assert bad["file"].tolist() == [f"{a}/2099-01.xlsx"]
+    # both agencies loaded all their records
+    for code in (a, b):
+        assert _persons_in_db(pipeline_db.engine, code) == set(_records_layer(tmp_path / "work", code)["档案编号"])
+        assert _persons_in_db(pipeline_db.engine, code)
 
 
 def test_sensor_requests_only_changed_agencies(generated, bad_landing, tmp_path):
@@ -181,7 +277,7 @@ def test_instance_yaml(tmp_path):
     assert type(instance.run_storage).__name__ == "SqliteRunStorage"
 
 
-def test_ingest_cli_prints_summary(generated, tmp_path):
+def test_ingest_cli_prints_summary(generated, pipeline_db, tmp_path):
     from click.testing import CliRunner
 
     from archives_cli.ingest import ingest
@@ -199,6 +295,10 @@ def test_ingest_cli_prints_summary(generated, tmp_path):
                                         "--agency", a, "--agency", b, "--work", str(tmp_path / "work")],
                                catch_exceptions=False)
     assert again.exit_code == 0 and "0 个机构" in again.output and "skipped: 2" in again.output
+    # the ingest loaded into the test database (from DATABASE_URL) and built the analytics schema once
+    for code in (a, b):
+        assert _persons_in_db(pipeline_db.engine, code) == set(_records_layer(tmp_path / "work", code)["档案编号"])
+    assert "分析库 analytics" in result.output and "失败" not in result.output
 
 
 def test_gx_suite_catches_duplicate_and_missing_keys_and_bad_ids():
@@ -215,20 +315,24 @@ def test_gx_suite_catches_duplicate_and_missing_keys_and_bad_ids():
     assert validate(frame.iloc[[0]], "records_person")[0]
 
 
-def test_ingest_reports_unknown_folder_and_bad_file_and_loads_the_rest(generated, bad_landing, tmp_path):
+def test_ingest_reports_unknown_folder_and_bad_file_and_loads_the_rest(generated, bad_landing, pipeline_db,
+                                                                       tmp_path):
     from click.testing import CliRunner
 
     from archives_cli.ingest import ingest
 
     out, (a, b) = generated
     result = CliRunner().invoke(ingest, ["--landing", str(bad_landing), "--feeds", str(out / "feeds"),
-                                         "--work", str(tmp_path / "work")], catch_exceptions=False)
+                                         "--work", str(tmp_path / "work"), "--workers", "1", "--no-analytics"],
+                                catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "2 个机构" in result.output
     assert "99999999" in result.output  # the unknown-agency folder, reported, not read
     assert "读取错误" in result.output
     for code in (a, b):
         assert (tmp_path / "work" / "layers" / "repaired" / code / "manifest.json").exists()
+        assert _persons_in_db(pipeline_db.engine, code) == set(_records_layer(tmp_path / "work", code)["档案编号"])
+    assert not _persons_in_db(pipeline_db.engine, "99999999")
 
 
 @pytest.fixture()
@@ -248,7 +352,7 @@ def mariadb_url(mysql_server):
         conn.close()
 
 
-def test_instance_on_mariadb_with_dagster_mysql(generated, mariadb_url, tmp_path, monkeypatch):
+def test_instance_on_mariadb_with_dagster_mysql(generated, mariadb_url, pipeline_db, tmp_path, monkeypatch):
     from pipelines.instance import get_instance
 
     out, agencies = generated
@@ -258,10 +362,11 @@ def test_instance_on_mariadb_with_dagster_mysql(generated, mariadb_url, tmp_path
     try:
         assert type(instance.run_storage).__name__ == "MySQLRunStorage"
         assert type(instance.event_log_storage).__name__ == "MySQLEventLogStorage"
-        settings = _settings(out / "landing", out / "feeds", tmp_path / "work")
+        settings = pipeline_db(out / "landing", out / "feeds", tmp_path / "work")
         for code in agencies:
             assert dg.materialize(ASSETS, partition_key=code, resources=build_resources(settings),
                                   instance=instance).success
+            assert _persons_in_db(pipeline_db.engine, code)
         assert instance.get_materialized_partitions(dg.AssetKey("records")) == set(agencies)
         event = instance.get_latest_materialization_event(dg.AssetKey("records"))
         assert "基本信息" in event.asset_materialization.metadata["counts"].value  # utf8mb4 round trip

@@ -133,6 +133,7 @@ def test_scorecard_shows_the_figures_of_the_tables(seeded, tmp_path):
             fields["公民身份号码"]["data-pending"]) == ("9", "3", "3")
     assert (fields["工作单位"]["data-review"], fields["工作单位"]["data-pending"]) == ("4", "6")  # review_by_field
     assert fields["姓名"]["data-review"] == "0"
+    assert (fields["公民身份号码"]["data-key"], fields["性别"]["data-key"]) == ("1", "0")  # ★ fields graded
     assert fields[XSS_FIELD]["data-completeness"] == ""  # only in the review queue
     # repairs by rule of the latest run: applied vs review
     rules = page.rows("data-rule")

@@ -481,8 +481,8 @@ def _decode(data: bytes, rel: str, sheet: str, errors) -> tuple[bytes | None, st
         except UnicodeDecodeError as exc:
             try:
                 body, enc = data.decode("gb18030").encode("utf-8"), "gb18030"
-            except UnicodeDecodeError:
-                line = data.count(b"\n", 0, exc.start) + 1
+            except UnicodeDecodeError as exc2:  # the line where the encoding that got furthest fails
+                line = data.count(b"\n", 0, max(exc.start, exc2.start)) + 1
                 errors.append(ReadError(rel, sheet, line, None,
                                         f"第{line}行无法解码：文件既不是 UTF-8 也不是 GB18030 编码", "encoding"))
                 return None, None
