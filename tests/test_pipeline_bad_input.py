@@ -546,7 +546,9 @@ def test_empty_file_and_header_only_file(run):
     assert sorted(map(tuple, e[["file", "sheet"]].astype(object).where(e[["file", "sheet"]].notna(), None)
                       .values.tolist())) == [(f"{code}/2099-01.学习经历.csv", SHEET_STUDY), (f"{code}/2099-02.xlsx", None)]
     assert all("空" in m for m in e["message"])
-    # a header-only file is no data: nothing read from it, nothing lost elsewhere, and no crash
+    # a header-only file follows the contract (a sheet with no rows, as a batch without 工作经历 sends):
+    # no error, nothing read from it, nothing lost elsewhere
+    assert not run.errors(code)["file"].eq(f"{code}/2099-03.基本信息.csv").any()
     status = run.records(code)["row_status"]
     assert not status["_file"].str.startswith(f"{code}/2099-").any()
     assert_loaded_fully(run, case)
