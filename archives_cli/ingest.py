@@ -107,6 +107,9 @@ def _add(summary: dict, digest: dict) -> None:
         if stage == "raw":
             summary["rows"]["raw"] += int(get("rows_in") or 0)
             summary["read_errors"] += int(get("read_errors") or 0)
+            if get("errors"):
+                summary.setdefault("read_error_details", []).extend(
+                    line.lstrip("- ").strip() for line in str(get("errors")).splitlines() if line.strip())
         elif stage == "std":
             summary["rows"]["std"] += int(get("rows") or 0)
         elif stage == "records":
@@ -297,7 +300,9 @@ def print_summary(summary: dict, console) -> None:
         u.add_row(label, str(summary[k]))
     console.print(u)
     if summary["read_errors"]:
-        console.print(f"[yellow]读取错误 read errors: {summary['read_errors']}（详见各机构 raw 的元数据）[/yellow]")
+        console.print(f"[yellow]读取错误 read errors: {summary['read_errors']}（文件、工作表、行、列如下；全部见各机构 raw 的元数据）[/yellow]")
+        for line in summary.get("read_error_details", [])[:50]:
+            console.print(f"[yellow]  {line}[/yellow]")
     if summary["unchanged"]:
         console.print(f"未变化、跳过 unchanged, skipped: {len(summary['unchanged'])} 个机构 (--force 重跑)")
     for p in summary["problems"]:

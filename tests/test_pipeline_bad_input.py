@@ -289,6 +289,7 @@ def build_landing(src: Path, dst: Path) -> dict[str, Case]:
     row = next(n for n, k in enumerate(keys, start=2) if k and keys.count(k) == 1 and _norm(table[n - 1][ni]))
     copy = list(table[row - 1])
     copy[ni] = "重复行"
+    copy[_csv_col(table, "备注")] = FORMULA  # a quarantined row with a formula: 隔离.csv must not run it either
     table.append(copy)
     _write_csv(path, table, enc)
     case("duplicate_key", file=f"{chosen['duplicate_key']}/2020-12.基本信息.csv", row=row, dup_row=len(table),
@@ -534,6 +535,13 @@ def test_workbook_sheet_missing_a_required_column(run):
     qp = q[q["sheet"] == SHEET_PERSON]
     assert set(zip(qp["file"], qp["sheet"], qp["row"])) == person_rows
     assert qp["reason"].str.contains("姓名").all()
+    # kept whole: the original cells under their headers in 隔离.csv
+    sheets = read_folder(run.landing / case.agency, case.agency)
+    for file, sheet, row in sorted(person_rows)[:5]:
+        original = next(r for s in sheets if s.file == file and s.sheet == sheet for n, r in s.rows if n == row)
+        got = _qrow(run, file, sheet, row)
+        assert got["档案编号"] == (original.get("档案编号") or "")
+        assert got["姓名"] == ""
     # the child rows have no person to join: kept whole in 隔离 (orphans), not lost
     children = {r for r in case.rows if r[1] != SHEET_PERSON}
     assert children <= set(zip(q["file"], q["sheet"], q["row"]))
@@ -661,6 +669,10 @@ def test_two_rows_with_the_same_archive_number_in_one_batch(run):
     got = _qrow(run, case.info["file"], SHEET_PERSON, case.info["dup_row"])
     assert "重复" in got["原因"] and f"第{case.info['row']}行" in got["原因"]
     assert got["档案编号"] == case.info["key"] and got["姓名"] == "重复行"
+    assert got["备注"] == "'" + FORMULA
+    text = (run.export / "隔离.csv").read_text(encoding="utf-8-sig")
+    for cells in csv.reader(io.StringIO(text)):
+        assert not any(c[:1] in ("=", "+", "@") for c in cells), cells
     # the first row is the one loaded
     with run.engine.connect() as conn:
         assert conn.execute(sa.select(P.c.name).where(P.c.agency_code == case.agency,

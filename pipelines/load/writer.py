@@ -87,22 +87,22 @@ def _now() -> dt.datetime:
 
 
 def person_digests(key: bytes, final: dict) -> pd.Series:
-    """Fingerprint per 档案编号 over the person row, its child rows, review items and repair-log rows."""
+    """Fingerprint per 档案编号 over the person row, its child rows, review items and repair-log rows:
+    64-bit vectorised hashes per part, combined and keyed once per person (HMAC-SM3)."""
+    from .rows import group_hashes, row_hashes
+
     persons = final["persons"]
-    cols = [c for c in persons.columns]
-    base = row_digests(key, persons, cols)
-    base.index = persons[KEY].to_numpy()
-    parts = [base]
+    nos = persons[KEY].to_numpy()
+    parts = [pd.Series(row_hashes(persons, list(persons.columns)), index=nos)]
     for name in ("study", "work", "review", "log"):
         frame = final.get(name)
         if frame is not None and len(frame):
-            fr = frame.copy()
-            if "_seq" in fr.columns:
-                fr["_seq"] = fr["_seq"].astype(object).where(fr["_seq"].notna(), None)
-            parts.append(row_digests(key, fr, list(fr.columns), by=KEY))
-    joined = pd.concat(parts, axis=1).reindex(base.index)
-    out = [combine_digests(key, *[x if isinstance(x, str) else "" for x in row]) for row in joined.to_numpy().tolist()]
-    return pd.Series(out, index=base.index)
+            parts.append(group_hashes(frame, list(frame.columns), KEY).reindex(nos).fillna(0).astype("uint64"))
+    stacked = np.column_stack([p.to_numpy(dtype=np.uint64) for p in parts])
+    raw = stacked.tobytes()
+    width = stacked.shape[1] * 8
+    out = [hmac.new(key, raw[i * width:(i + 1) * width], "sm3").hexdigest() for i in range(len(nos))]
+    return pd.Series(out, index=nos)
 
 
 def _person_rows(codec: PiiCodec, agency: str, frame: pd.DataFrame, digests: pd.Series, now) -> dict[str, list]:
