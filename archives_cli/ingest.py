@@ -56,6 +56,22 @@ def _save_state(work: Path, state: dict) -> None:
     os.replace(tmp, work / STATE_FILE)
 
 
+def _loaded_agencies(database_url: str) -> set[str]:
+    """Agencies with a load recorded in the database (dq_load_state); empty if the table is not there yet."""
+    import sqlalchemy as sa
+
+    from archives_domain.db import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return set(conn.execute(sa.text("select agency_code from dq_load_state")).scalars())
+    except sa.exc.DBAPIError:
+        return set()
+    finally:
+        engine.dispose()
+
+
 def _materialize_one(code: str, settings_values: dict, use_instance: bool) -> dict:
     """Materialise the partitioned assets of one agency (in this process); a picklable digest of the run."""
     import dagster as dg
@@ -66,6 +82,7 @@ def _materialize_one(code: str, settings_values: dict, use_instance: bool) -> di
     global _WORKER_INSTANCE
     logging.getLogger("dagster").setLevel(logging.WARNING)
     if _WORKER_INSTANCE is None:
+        _die_with_parent()
         if use_instance:
             from pipelines.instance import get_instance
             _WORKER_INSTANCE = get_instance()
@@ -94,6 +111,23 @@ def _materialize_one(code: str, settings_values: dict, use_instance: bool) -> di
 
 
 _WORKER_INSTANCE = None
+
+
+def _die_with_parent() -> None:
+    """A worker ends when `archives ingest` is killed (Linux PR_SET_PDEATHSIG), instead of loading on alone:
+    its agency's transaction then rolls back like the parent's would."""
+    import multiprocessing as mp
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux") or mp.parent_process() is None:
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
 
 
 def _plain(v):
@@ -153,7 +187,10 @@ def run_ingest(landing, feeds, agencies=None, *, work=None, use_instance=False, 
     # its last successful ingest into this work dir is skipped, unless forced
     feeds_print = folder_fingerprint(Path(settings.feeds_dir)) if Path(settings.feeds_dir).is_dir() else ""
     state = _load_state(settings.work)
-    unchanged = [] if force else [a for a in todo if state.get(a) == f"{prints[a]}:{feeds_print}"]
+    loaded_before = _loaded_agencies(settings.database_url) if not force else set()
+    # (an agency counts as unchanged only if the database still holds its load: a new database reloads all)
+    unchanged = [] if force else [a for a in todo if state.get(a) == f"{prints[a]}:{feeds_print}"
+                                  and a in loaded_before]
     todo = [a for a in todo if a not in unchanged]
     # largest landing folders first, so that two workers finish together
     size = {a: sum(f.stat().st_size for f in (Path(settings.landing_dir) / a).rglob("*") if f.is_file()) for a in todo}

@@ -22,20 +22,23 @@ from pipelines.resources import PipelineSettings
 def dq_scorecard(context: dg.AssetExecutionContext, settings: PipelineSettings, records: dict):
     from archives_domain.db import make_engine
     from reports.data_docs import build_data_docs
-    from reports.scorecard import render_scorecard
+    from reports.scorecard import render_index, render_scorecard
 
     agency = context.partition_key
     out = settings.reports
     t0 = time.perf_counter()
-    # results stored per agency; the site is rebuilt once per migration (`archives ingest`, `archives reports build`)
-    docs = build_data_docs(records, agency, context.run.run_id, out, update_docs=False)
+    # a run of one agency (sensor, UI) updates the site at once; `archives ingest` skips this asset and
+    # builds the reports once after all agencies (archives_cli.ingest._build_reports)
+    docs = build_data_docs(records, agency, context.run.run_id, out)
     engine = make_engine(settings.database_url)
     try:
         page = render_scorecard(engine, agency, out, data_docs=docs.index)
+        index = render_index(engine, out, data_docs=docs.index)
     finally:
         engine.dispose()
     return dg.MaterializeResult(metadata={
         "scorecard": dg.MetadataValue.path(str(page)),
+        "index": dg.MetadataValue.path(str(index)),
         "data_docs": dg.MetadataValue.path(str(docs.index)),
         "gx_success": dg.MetadataValue.bool(docs.success),
         "gx_results": dg.MetadataValue.json(docs.results),

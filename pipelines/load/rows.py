@@ -46,32 +46,43 @@ def _date(text: str) -> dt.date | None:
 
 
 def typed_columns(sheet: str, frame: pd.DataFrame) -> tuple[dict[str, list], list[str | None]]:
-    """({column: values}, pending_raw JSON per row) for the headers of `sheet` in `frame`."""
+    """({column: values}, pending_raw JSON per row) for the headers of `sheet` in `frame` (vectorised)."""
     table = TABLES[sheet]
     n = len(frame)
-    pending: list[dict | None] = [None] * n
+    pending: dict[int, dict] = {}
     out: dict[str, list] = {}
     for header, (column, kind) in SHEET_COLUMNS[sheet].items():
-        values = frame[header].tolist() if header in frame.columns else [None] * n
-        typed: list = [None] * n
-        limit = None if kind in ("pii", "date", "bool") else _limit(table, column)
-        for i, v in enumerate(values):
-            if _na(v):
-                continue
-            v = str(v)
-            if kind == "date":
-                d = _date(v)
-            elif kind == "bool":
-                d = BOOL_TEXT.get(v)
-            else:
-                d = v if limit is None or len(v) <= limit else None
-            if d is None:
-                pending[i] = pending[i] or {}
-                pending[i][header] = v
-            else:
-                typed[i] = d
-        out[column] = typed
-    raw = [None if p is None else json.dumps(p, ensure_ascii=False, sort_keys=True) for p in pending]
+        if header not in frame.columns or n == 0:
+            out[column] = [None] * n
+            continue
+        col = frame[header].astype(object)
+        text = col.where(col.notna(), None)
+        present = text.notna().to_numpy() & (text.astype(str) != "").to_numpy()
+        if kind == "date":
+            iso = text.astype(str).str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).to_numpy(dtype=bool)
+            parsed = pd.to_datetime(text.where(iso & present), format="%Y-%m-%d", errors="coerce")
+            fits = present & parsed.notna().to_numpy()
+            values = np.array([None] * n, dtype=object)
+            if fits.any():
+                values[fits] = parsed[fits].dt.date.to_numpy(dtype=object)
+        elif kind == "bool":
+            mapped = text.map(BOOL_TEXT)
+            fits = present & mapped.notna().to_numpy()
+            values = np.array([None] * n, dtype=object)
+            values[fits] = [bool(v) for v in mapped[fits]]
+        else:
+            limit = None if kind == "pii" else _limit(table, column)
+            fits = present.copy()
+            if limit is not None and present.any():
+                fits &= (text.astype(str).str.len() <= limit).to_numpy()
+            values = np.array([None] * n, dtype=object)
+            values[fits] = text[fits].astype(str).to_numpy(dtype=object)
+        out[column] = values.tolist()
+        for i in np.flatnonzero(present & ~fits):
+            pending.setdefault(int(i), {})[header] = str(text.iat[i])
+    raw = [None] * n
+    for i, doc in pending.items():
+        raw[i] = json.dumps(doc, ensure_ascii=False, sort_keys=True)
     return out, raw
 
 
