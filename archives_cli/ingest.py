@@ -268,17 +268,24 @@ def _build_reports(settings, agencies: list[str]) -> dict:
     import pandas as pd
 
     from archives_domain.db import make_engine
-    from pipelines.io import read_frames
+    from pipelines.io import read_layer_columns
     from reports.data_docs import build_data_docs
     from reports.scorecard import render_index, render_scorecard
 
     t0 = time.perf_counter()
+    from dq_rules.gx_suites import SUITES
+
+    # only the columns the suites look at: the run's records of 943k persons would cost gigabytes whole
+    wanted = sorted({kw["column"] for items in SUITES.values() for _cls, kw in items if "column" in kw})
     frames = []
     for code in agencies:
-        layer = read_frames(settings.work / "layers" / "records" / code)
-        if layer is not None and "persons" in layer:
-            frames.append(layer["persons"])
+        frame = read_layer_columns(settings.work / "layers" / "records" / code, "persons", wanted)
+        if frame is not None:
+            frames.append(frame)
     persons = pd.concat(frames, ignore_index=True) if frames else None
+    if persons is not None and "_agency" in persons.columns and "档案编号" in persons.columns:
+        # 档案编号 is unique within its agency: over the whole run the key is agency/档案编号
+        persons["档案编号"] = persons["_agency"].astype(str) + "/" + persons["档案编号"].astype(str)
     run_name = time.strftime("ingest-%Y%m%dT%H%M%S")
     docs = build_data_docs({"persons": persons}, "all" if len(agencies) > 1 else agencies[0], run_name,
                            settings.reports) if persons is not None else None

@@ -202,6 +202,25 @@ def lookup_positions(values, keys: pa.Array) -> np.ndarray:
     return pc.fill_null(pos, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
+class KeyLookup:
+    """Positions of values in a fixed key array, with the hash table built once.
+
+    ``pc.index_in(values, value_set=keys)`` hashes the whole key set on every call — 0.9M police keys for
+    each agency partition; a pandas Index keeps its hash table, so a call costs only its own values."""
+
+    def __init__(self, keys: pa.Array) -> None:
+        self.index = pd.Index(keys.to_numpy(zero_copy_only=False).astype(object))
+
+    def positions(self, values) -> np.ndarray:
+        if isinstance(values, (pa.Array, pa.ChunkedArray)):
+            values = values.to_numpy(zero_copy_only=False)
+        arr = pd.Series(values, dtype=object) if not isinstance(values, pd.Series) else values.astype(object)
+        if len(arr) == 0:
+            return np.empty(0, dtype=np.int64)
+        arr = arr.where(arr.notna(), None)
+        return self.index.get_indexer(arr.to_numpy(dtype=object)).astype(np.int64)
+
+
 class KeyIndex:
     """A feed with one row per key (the first row of the file wins)."""
 
@@ -216,6 +235,7 @@ class KeyIndex:
         self.keys = self.table.column(spec.key).chunk(0) if self.table.num_rows else pa.array([], pa.string())
         self._frame: pd.DataFrame | None = None
         self._key_dict: dict[str, int] | None = None
+        self._key_lookup: KeyLookup | None = None
 
     def __len__(self) -> int:
         return self.table.num_rows
@@ -234,7 +254,12 @@ class KeyIndex:
         if isinstance(values, (list, tuple)) and len(values) <= 256:
             d = self._dict()
             return np.asarray([d.get(v, -1) if isinstance(v, str) else -1 for v in values], dtype=np.int64)
-        return lookup_positions(values, self.keys)
+        return self._lookup().positions(values)
+
+    def _lookup(self) -> "KeyLookup":
+        if self._key_lookup is None:
+            self._key_lookup = KeyLookup(self.keys)
+        return self._key_lookup
 
     def _dict(self) -> dict[str, int]:
         if self._key_dict is None:

@@ -63,6 +63,21 @@ def read_frames(folder: Path) -> dict[str, pd.DataFrame] | None:
     return {name: pd.read_parquet(gen_dir / fname) for name, fname in m["files"].items()}
 
 
+def read_layer_columns(folder: Path, name: str, columns: list[str]) -> pd.DataFrame | None:
+    """Some columns of one frame of the current generation under `folder` (None when there is none)."""
+    manifest = folder / MANIFEST
+    if not manifest.exists():
+        return None
+    m = json.loads(manifest.read_text(encoding="utf-8"))
+    if name not in m["files"]:
+        return None
+    path = folder / m["generation"] / m["files"][name]
+    import pyarrow.parquet as pq
+
+    present = [c for c in columns if c in pq.read_schema(path).names]
+    return pd.read_parquet(path, columns=present)
+
+
 class ParquetIOManager(dg.ConfigurableIOManager):
     """Frames as Parquet under ``base_dir/<asset key>/<partition>/`` (see the module doc)."""
 

@@ -229,9 +229,30 @@ def _clerk_overrides(conn, frame_rows: dict, existing: pd.DataFrame, update_ids:
                 frame_rows["pending_raw"][i] = json.dumps(raw, ensure_ascii=False, sort_keys=True) if raw else None
 
 
+DEADLOCK_RETRIES = 3
+
+
 def load_agency(engine: sa.Engine, codec: PiiCodec, agency: str, final: dict, *, run_id: str,
                 stats: dict | None = None) -> LoadResult:
-    """Load one agency's final frames (`pipelines.load.final`) in one transaction (module docstring)."""
+    """Load one agency's final frames (`pipelines.load.final`) in one transaction (module docstring).
+
+    Two agencies loading side by side touch the shared tables (review items of 一人多档 across agencies, the
+    statistics): the transaction runs at READ COMMITTED (no gap locks between agencies' key ranges), and a
+    deadlock the server still detects rolls the whole agency back and is retried — the load is atomic and
+    idempotent, so a retry is exact."""
+    for attempt in range(DEADLOCK_RETRIES + 1):
+        try:
+            return _load_agency_once(engine, codec, agency, final, run_id=run_id, stats=stats)
+        except sa.exc.OperationalError as exc:
+            code = getattr(exc.orig, "args", [None])[0]
+            if code not in (1213, 1205) or attempt == DEADLOCK_RETRIES:  # deadlock, lock wait timeout
+                raise
+            time.sleep(0.5 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _load_agency_once(engine: sa.Engine, codec: PiiCodec, agency: str, final: dict, *, run_id: str,
+                      stats: dict | None = None) -> LoadResult:
     t0 = time.perf_counter()
     key = codec.keyring.index_key
     res = LoadResult(agency)
@@ -240,7 +261,8 @@ def load_agency(engine: sa.Engine, codec: PiiCodec, agency: str, final: dict, *,
     content = combine_digests(key, *sorted(digests.tolist()), _frame_digest(key, final.get("quarantine")))
     res.seconds["digest"] = round(time.perf_counter() - t0, 3)
     now = _now()
-    with engine.begin() as conn:
+    rc = {"isolation_level": "READ COMMITTED"} if engine.dialect.name == "mysql" else {}
+    with engine.connect().execution_options(**rc) as conn, conn.begin():
         state = conn.execute(sa.select(STATE.c.content_hash).where(STATE.c.agency_code == agency)).scalar()
         if state == content:
             res.unchanged = True
