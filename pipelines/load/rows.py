@@ -96,8 +96,18 @@ def row_hashes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     """A 64-bit hash of each row's `columns` (vectorised; NA distinct from every text)."""
     if not len(frame):
         return np.zeros(0, dtype=np.uint64)
-    text = pd.DataFrame({c: frame[c].map(_canon_text) for c in columns})
+    text = pd.DataFrame({c: _canon_column(frame[c]) for c in columns})
     return pd.util.hash_pandas_object(text, index=False, categorize=False).to_numpy(dtype=np.uint64)
+
+
+def _canon_column(col: pd.Series) -> pd.Series:
+    """A column as text for hashing, vectorised for text and numbers (dates per value)."""
+    obj = col.astype(object)
+    sample = next((v for v in obj.to_numpy() if not _na(v)), None)
+    if isinstance(sample, (dt.date, dt.datetime)):
+        return col.map(_canon_text)
+    missing = obj.isna().to_numpy() | (obj.astype(str) == "").to_numpy()
+    return obj.astype(str).where(~missing, "\x00")
 
 
 def _canon_text(v) -> str:
