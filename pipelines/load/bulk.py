@@ -16,6 +16,7 @@ import tempfile
 import uuid
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -57,7 +58,10 @@ def _column_text(values: list) -> pd.Series:
     if sample is None:
         return out
     if not isinstance(sample, str):
-        return pd.Series([None if v is None else _tsv(v) for v in values], dtype=object)
+        # dates, timestamps, numbers: convert each distinct value once
+        codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+        texts = np.array([_tsv(v) for v in uniques] + [None], dtype=object)
+        return pd.Series(texts[codes], dtype=object)
     text = out.astype("string")
     if text.str.contains(r"[\\\t\n\r\x1f]", regex=True, na=False).any():
         text = (text.str.replace("\\", "\\\\", regex=False).str.replace("\t", "\\t", regex=False)

@@ -319,10 +319,17 @@ def _load_agency_once(engine: sa.Engine, codec: PiiCodec, agency: str, final: di
             mine = frame[frame[KEY].isin(written)] if len(frame) else frame
             if len(mine):
                 res.child_rows += bulk.insert_rows(conn, table, _child_rows(sheet, mine, ids, agency, now)) and len(mine)
-                for pid, seq, cid in conn.execute(
-                        sa.select(table.c.person_id, table.c.seq, table.c.id).where(
-                            table.c.agency_code == agency, table.c.source != SOURCE_BUSINESS)):
-                    child_ids[(sheet, pid, seq)] = cid
+                # ids of the child rows that review items point at (only those: reading back every child
+                # row of a large agency costs seconds)
+                review = final["review"]
+                wanted = review[(review["sheet"] == sheet) & review[KEY].isin(written)] if len(review) else review
+                pids = sorted({ids[n] for n in wanted[KEY].tolist() if n in ids}) if len(wanted) else []
+                for start in range(0, len(pids), bulk.CHUNK):
+                    for pid, seq, cid in conn.execute(
+                            sa.select(table.c.person_id, table.c.seq, table.c.id).where(
+                                table.c.person_id.in_(pids[start:start + bulk.CHUNK]),
+                                table.c.source != SOURCE_BUSINESS)):
+                        child_ids[(sheet, pid, seq)] = cid
         inv = {v: k for k, v in ids.items()}
         child_key = {(s, inv.get(pid), q): cid for (s, pid, q), cid in child_ids.items()}
         res.seconds["children"] = round(time.perf_counter() - t, 3)
