@@ -251,6 +251,8 @@ def run_ingest(landing, feeds, agencies=None, *, work=None, use_instance=False, 
                     done(digest)
                     bar.advance(task)
     summary["seconds_agencies"] = round(time.perf_counter() - t_all, 3)
+    if workers > 1 and summary["agencies"] > len(summary["failed"]):
+        summary["multi_archive_swept"] = _sweep_multi_archive(settings)
     loaded_ok = [a for a in todo if a not in summary["failed"]]
     if loaded_ok:
         summary["reports"] = _build_reports(settings, loaded_ok)
@@ -259,6 +261,17 @@ def run_ingest(landing, feeds, agencies=None, *, work=None, use_instance=False, 
     summary["seconds_total"] = round(time.perf_counter() - t_all, 3)
     summary["seconds"] = {k: round(v, 3) for k, v in summary["seconds"].items()}
     return summary
+
+
+def _sweep_multi_archive(settings) -> int:
+    """一人多档 across agencies that were loaded side by side (`pipelines.load.sweep_multi_archive`)."""
+    from pipelines.load import sweep_multi_archive
+
+    engine = settings.engine()
+    try:
+        return sweep_multi_archive(engine, settings.codec(), time.strftime("ingest-%Y%m%dT%H%M%S"))
+    finally:
+        engine.dispose()
 
 
 def _build_reports(settings, agencies: list[str]) -> dict:

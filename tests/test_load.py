@@ -204,6 +204,29 @@ def test_multi_archive_flags_both_records_once(db, finals):
     assert [tuple(i) for i in items] == [(a, "TWIN-0001"), (b, fb["persons"]["档案编号"].iloc[0])]
 
 
+def test_a_sweep_flags_pairs_loaded_side_by_side(db, finals, monkeypatch):
+    """Two agencies loading at once do not see each other's records: the sweep after them flags the pair."""
+    from pipelines.load import sweep_multi_archive, writer
+
+    engine, codec, _ = db
+    a, b = sorted(finals)[:2]
+    fa = {k: (v.copy() if isinstance(v, pd.DataFrame) else v) for k, v in finals[a].items()}
+    twin = finals[b]["persons"].iloc[[0]].copy()
+    twin["档案编号"] = "TWIN-0002"
+    fa["persons"] = pd.concat([fa["persons"], twin], ignore_index=True)
+    load_agency(engine, codec, a, fa, run_id="r1")
+    monkeypatch.setattr(writer, "flag_multi_archive", lambda *args, **kw: 0)  # as if b ran beside a
+    load_agency(engine, codec, b, finals[b], run_id="r1")
+    monkeypatch.undo()
+    count = "select count(*) from dq_review_item where rule = 'multi_archive' and status = '待处理'"
+    with engine.connect() as conn:
+        assert conn.execute(sa.text(count)).scalar() == 0
+    assert sweep_multi_archive(engine, codec, "sweep") == 2
+    assert sweep_multi_archive(engine, codec, "sweep2") == 0
+    with engine.connect() as conn:
+        assert conn.execute(sa.text(count)).scalar() == 2
+
+
 def _read_export(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*.csv")) if p.name != "隔离.csv"}
 

@@ -419,3 +419,21 @@ def flag_multi_archive(conn: sa.Connection, codec: PiiCodec, agency: str, run_id
         ids_map = dict(zip(part[KEY], part["person_id"]))
         total += bulk.insert_rows(conn, REVIEW, _review_rows(codec, ag, part, ids_map, {}, run_id, now)) and len(part)
     return total
+
+
+def sweep_multi_archive(engine: sa.Engine, codec: PiiCodec, run_id: str) -> int:
+    """一人多档 over the whole database: a pending item for every record whose ID another record holds.
+
+    `load_agency` flags what it can see, but two agencies loading side by side do not see each other's
+    uncommitted records; `archives ingest` therefore sweeps once after all agencies (idempotent: records
+    already flagged get nothing new)."""
+    dup = sa.select(P.c.id_number_bidx).where(P.c.id_number_bidx.is_not(None)).group_by(
+        P.c.id_number_bidx).having(sa.func.count() > 1)
+    now = _now()
+    total = 0
+    with engine.begin() as conn:
+        agencies = sorted(set(conn.execute(sa.select(P.c.agency_code).where(
+            P.c.id_number_bidx.in_(dup)).distinct()).scalars()))
+        for agency in agencies:
+            total += flag_multi_archive(conn, codec, agency, run_id, now)
+    return total
