@@ -33,6 +33,7 @@ from archives_domain.collection_form import (
 )
 from archives_domain.models import Person, PersonStudy, PersonWork, QuarantineRow, ReviewItem
 from archives_domain.pii.codec import PiiCodec
+from pipelines.cleaning.text import looks_like_formula
 
 P, S, W, R, Q = (Person.__table__, PersonStudy.__table__, PersonWork.__table__, ReviewItem.__table__,
                  QuarantineRow.__table__)
@@ -50,11 +51,6 @@ class ExportResult:
     seconds: float = 0.0
 
 
-def _looks_like_formula(v: str) -> bool:
-    from pipelines.cleaning.text import looks_like_formula
-    return looks_like_formula(v)
-
-
 def _cell(v) -> str | None:
     if v is None or (isinstance(v, float) and pd.isna(v)):
         return None
@@ -63,7 +59,7 @@ def _cell(v) -> str | None:
     if hasattr(v, "isoformat"):
         return v.isoformat()[:10]
     s = str(v)
-    return "'" + s if s and _looks_like_formula(s) else s
+    return "'" + s if s and looks_like_formula(s) else s
 
 
 def _overlay(frame: pd.DataFrame, pending: pd.Series) -> None:

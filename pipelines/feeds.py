@@ -44,7 +44,7 @@ __all__ = [
     "RegistryIndex",
     "read_feed",
     "feed_file",
-    "lookup_positions",
+    "KeyLookup",
 ]
 
 
@@ -188,18 +188,9 @@ def read_feed(feeds_dir: str | Path, name: str) -> pa.Table:
     return _check_table(spec, _read_file(spec, path), f"文件 {path.name}")
 
 
-def lookup_positions(values, keys: pa.Array) -> np.ndarray:
-    """Position of each of `values` in `keys` (unique), -1 where absent or null. Vectorised (Arrow hash)."""
-    if isinstance(values, pd.Series):
-        arr = pa.array(values.astype("object").where(values.notna(), None).to_numpy(), type=pa.string())
-    elif isinstance(values, (pa.Array, pa.ChunkedArray)):
-        arr = values
-    else:
-        arr = pa.array(list(values), type=pa.string())
-    if len(arr) == 0:
-        return np.empty(0, dtype=np.int64)
-    pos = pc.index_in(arr, value_set=keys)
-    return pc.fill_null(pos, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+def _str_frame(table: pa.Table) -> pd.DataFrame:
+    """A feed table as a pandas frame of ``str`` columns (NaN = no value), row i = position i."""
+    return pd.DataFrame({c: pd.Series(table.column(c).to_pandas(), dtype="str") for c in table.column_names})
 
 
 class KeyLookup:
@@ -244,8 +235,7 @@ class KeyIndex:
     def frame(self) -> pd.DataFrame:
         """The table as a pandas frame of ``str`` columns (NaN = no value), row i = position i."""
         if self._frame is None:
-            self._frame = pd.DataFrame({c: pd.Series(self.table.column(c).to_pandas(), dtype="str")
-                                        for c in self.table.column_names})
+            self._frame = _str_frame(self.table)
         return self._frame
 
     def positions(self, values) -> np.ndarray:
@@ -299,8 +289,7 @@ class MultiKeyIndex:
     @property
     def frame(self) -> pd.DataFrame:
         if self._frame is None:
-            self._frame = pd.DataFrame({c: pd.Series(self.table.column(c).to_pandas(), dtype="str")
-                                        for c in self.table.column_names})
+            self._frame = _str_frame(self.table)
         return self._frame
 
     def _sorted_keys(self) -> np.ndarray:

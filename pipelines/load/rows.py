@@ -36,15 +36,6 @@ def _limit(table: sa.Table, column: str) -> int | None:
     return getattr(t, "length", None)
 
 
-def _date(text: str) -> dt.date | None:
-    if len(text) != 10 or text[4] != "-" or text[7] != "-":
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
 def typed_columns(sheet: str, frame: pd.DataFrame) -> tuple[dict[str, list], list[str | None]]:
     """({column: values}, pending_raw JSON per row) for the headers of `sheet` in `frame` (vectorised)."""
     table = TABLES[sheet]
@@ -84,12 +75,6 @@ def typed_columns(sheet: str, frame: pd.DataFrame) -> tuple[dict[str, list], lis
     for i, doc in pending.items():
         raw[i] = json.dumps(doc, ensure_ascii=False, sort_keys=True)
     return out, raw
-
-
-def _canon(v):
-    if _na(v):
-        return None
-    return v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v
 
 
 def row_hashes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:

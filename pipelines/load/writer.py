@@ -206,6 +206,13 @@ def _quarantine_rows(codec: PiiCodec, agency: str, frame: pd.DataFrame, run_id, 
     return rows
 
 
+def clerk_headers(text) -> set[str]:
+    """The headers listed in ``person.clerk_fields`` (``;`` or ``；`` separated)."""
+    if not isinstance(text, str):
+        return set()
+    return {f.strip() for f in text.replace("；", ";").split(";") if f.strip()}
+
+
 def _clerk_overrides(conn, frame_rows: dict, existing: pd.DataFrame, update_ids: list) -> None:
     """Put back the values of the fields clerks entered or confirmed (person.clerk_fields) into the rows to update."""
     owned = existing[existing["id"].isin(update_ids) & existing["clerk_fields"].notna()]
@@ -215,7 +222,7 @@ def _clerk_overrides(conn, frame_rows: dict, existing: pd.DataFrame, update_ids:
     current = {r["id"]: r for r in conn.execute(sa.select(P).where(P.c.id.in_(owned["id"].tolist()))).mappings()}
     for pid, fields in zip(owned["id"], owned["clerk_fields"]):
         i = pos[pid]
-        for header in [f.strip() for f in str(fields).replace("；", ";").split(";") if f.strip()]:
+        for header in sorted(clerk_headers(fields)):
             spec = PERSON_COLUMNS.get(header)
             if not spec:
                 continue
@@ -306,8 +313,7 @@ def _load_agency_once(engine: sa.Engine, codec: PiiCodec, agency: str, final: di
         ids = dict(conn.execute(sa.select(P.c.archive_no, P.c.id).where(P.c.agency_code == agency)).all())
         written_ids = [ids[n] for n in written]
         clerk = {} if not len(existing) else {
-            n: {f.strip() for f in str(c).replace("；", ";").split(";")}
-            for n, c in zip(existing["archive_no"], existing["clerk_fields"]) if isinstance(c, str) and c}
+            n: clerk_headers(c) for n, c in zip(existing["archive_no"], existing["clerk_fields"]) if clerk_headers(c)}
 
         # child rows of written persons: the pipeline's rows replaced, a clerk's (来源 业务) kept
         t = time.perf_counter()
