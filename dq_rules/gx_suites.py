@@ -65,10 +65,16 @@ def plain_frame(frame):
     return frame.astype(object).where(pd.notna(frame), None)
 
 
+def suite_columns(name: str) -> list[str]:
+    """The columns suite `name` looks at."""
+    return sorted({kw["column"] for _cls, kw in SUITES[name] if "column" in kw})
+
+
 def validate(frame, name: str) -> tuple[bool, list[dict]]:
-    """Run suite `name` on `frame` (pandas); see the module doc."""
+    """Run suite `name` on `frame` (pandas); see the module doc. Only the suite's columns are handed to GX
+    (its pandas engine copies what it gets: a whole 943k-row frame of 40 columns costs seconds)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    plain = plain_frame(frame)
+    plain = plain_frame(frame[[c for c in suite_columns(name) if c in frame.columns]])
     batch_definition, suite = _batch_definition(name)
     result = batch_definition.get_batch(batch_parameters={"dataframe": plain}).validate(suite)
     rows = []

@@ -29,6 +29,8 @@ class PipelineSettings(dg.ConfigurableResource):
     reports_dir: str = ""
     pii_key_file: str = ""
     pii_key_explicit: bool = False
+    # set by `archives ingest` for the initial migration: 一人多档 swept once after all agencies
+    defer_multi_archive: bool = False
 
     @classmethod
     def from_env(cls, environ: dict | None = None, **overrides) -> "PipelineSettings":

@@ -227,6 +227,56 @@ def test_a_sweep_flags_pairs_loaded_side_by_side(db, finals, monkeypatch):
         assert conn.execute(sa.text(count)).scalar() == 2
 
 
+def test_the_initial_load_defers_the_secondary_indexes_and_rebuilds_them(db, finals):
+    """MySQL, empty person table: the non-unique indexes are dropped for the load and built again after it,
+    identical to the models' (names, columns); 一人多档 is swept after. SQLite: nothing is deferred."""
+    from pipelines.load import sweep_multi_archive
+    from pipelines.load.indexes import begin_bulk_load, deferrable, missing_indexes, restore_indexes
+
+    engine, codec, _ = db
+    mysql = engine.dialect.name == "mysql"
+    assert begin_bulk_load(engine) is mysql
+    with engine.connect() as conn:
+        dropped = [ix.name for ix in missing_indexes(conn)]
+    assert dropped == ([ix.name for ix in deferrable()] if mysql else [])
+    assert len(dropped) == (11 if mysql else 0)  # 13 non-unique, 2 of them needed by foreign keys
+    a, b = sorted(finals)[:2]
+    fa = {k: (v.copy() if isinstance(v, pd.DataFrame) else v) for k, v in finals[a].items()}
+    twin = finals[b]["persons"].iloc[[0]].copy()
+    twin["档案编号"] = "TWIN-0003"
+    fa["persons"] = pd.concat([fa["persons"], twin], ignore_index=True)
+    for code, f in ((a, fa), (b, finals[b])):
+        assert load_agency(engine, codec, code, f, run_id="r1", flag_multi=False).multi_archive_items == 0
+    assert sorted(restore_indexes(engine)) == sorted(dropped)
+    with engine.connect() as conn:
+        assert missing_indexes(conn) == []
+        have = {ix["name"]: ix["column_names"] for ix in sa.inspect(conn).get_indexes("person")}
+    from archives_domain.models import Person
+    for ix in Person.__table__.indexes:
+        assert have[ix.name] == [c.name for c in ix.columns]
+    assert restore_indexes(engine) == []  # nothing missing: nothing done
+    assert begin_bulk_load(engine) is False  # persons present: never again
+    assert sweep_multi_archive(engine, codec, "sweep") == 2
+
+
+def test_indexes_a_killed_initial_load_left_missing_are_restored(db, finals):
+    from pipelines.load.indexes import missing_indexes, restore_indexes
+
+    engine, codec, _ = db
+    _load_all(engine, codec, finals)
+    with engine.begin() as conn:
+        for name in ("ix_person_name", "ix_person_id_number_bidx"):
+            conn.exec_driver_sql(f"DROP INDEX {name} ON person" if engine.dialect.name == "mysql"
+                                 else f"DROP INDEX {name}")
+        before = conn.execute(sa.text("select count(*) from person")).scalar()
+    with engine.connect() as conn:
+        assert sorted(ix.name for ix in missing_indexes(conn)) == ["ix_person_id_number_bidx", "ix_person_name"]
+    assert sorted(restore_indexes(engine)) == ["ix_person_id_number_bidx", "ix_person_name"]
+    with engine.connect() as conn:
+        assert missing_indexes(conn) == []
+        assert conn.execute(sa.text("select count(*) from person")).scalar() == before
+
+
 def _read_export(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*.csv")) if p.name != "隔离.csv"}
 

@@ -69,6 +69,26 @@ class PiiCodec:
         blob = base64.urlsafe_b64encode(nonce + body + enc.tag).decode().rstrip("=")
         return f"{PREFIX}.{kid}.{blob}"
 
+    def encrypt_many(self, kind: str, values) -> list[str | None]:
+        """`encrypt` over a column (the loader's path): the key schedule and the nonces drawn once for all."""
+        values = list(values)
+        kid = self.keyring.active
+        algorithm = algorithms.SM4(self.keyring.key(kid))
+        aad = kind.encode()
+        nonces = os.urandom(NONCE_BYTES * len(values))
+        prefix = f"{PREFIX}.{kid}."
+        out: list[str | None] = []
+        for i, value in enumerate(values):
+            if value is None or value == "":
+                out.append(None)
+                continue
+            nonce = nonces[i * NONCE_BYTES:(i + 1) * NONCE_BYTES]
+            enc = Cipher(algorithm, modes.GCM(nonce)).encryptor()
+            enc.authenticate_additional_data(aad)
+            body = enc.update(normalize(kind, value).encode("utf-8")) + enc.finalize()
+            out.append(prefix + base64.urlsafe_b64encode(nonce + body + enc.tag).decode().rstrip("="))
+        return out
+
     def decrypt(self, kind: str, token: str | None) -> str | None:
         if token is None or token == "":
             return None
@@ -91,6 +111,19 @@ class PiiCodec:
             return None
         msg = kind.encode() + b"\x1f" + normalize(kind, value).encode("utf-8")
         return hmac.new(self.keyring.index_key, msg, "sm3").hexdigest()
+
+    def blind_index_many(self, kind: str, values) -> list[str | None]:
+        """`blind_index` over a column: the keyed state prepared once and copied per value."""
+        base = hmac.new(self.keyring.index_key, kind.encode() + b"\x1f", "sm3")
+        out: list[str | None] = []
+        for value in values:
+            if value is None or value == "":
+                out.append(None)
+                continue
+            h = base.copy()
+            h.update(normalize(kind, value).encode("utf-8"))
+            out.append(h.hexdigest())
+        return out
 
     def seal(self, kind: str, value: str | None) -> tuple[str | None, str | None]:
         return self.encrypt(kind, value), self.blind_index(kind, value)

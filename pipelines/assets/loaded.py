@@ -35,7 +35,8 @@ def loaded(context: dg.AssetExecutionContext, settings: PipelineSettings, final:
         verify_keys(engine, codec)
         stats = quality_stats(final, records)
         t0 = time.perf_counter()
-        res = load_agency(engine, codec, agency, final, run_id=context.run.run_id, stats=stats)
+        res = load_agency(engine, codec, agency, final, run_id=context.run.run_id, stats=stats,
+                          flag_multi=not settings.defer_multi_archive)
         seconds = round(time.perf_counter() - t0, 3)
         P, Q = Person.__table__, QuarantineRow.__table__
         with engine.connect() as conn:

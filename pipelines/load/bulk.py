@@ -9,9 +9,9 @@ The MySQL connection must allow ``LOCAL INFILE`` (`loader_engine`).
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import os
+import re
 import tempfile
 import uuid
 from decimal import Decimal
@@ -45,38 +45,45 @@ def _tsv(v) -> str:
         return v.isoformat(sep=" ")
     if isinstance(v, (dt.date, int, Decimal, float)):
         return str(v) if not isinstance(v, dt.date) else v.isoformat()
-    s = str(v)
-    if "\\" in s or "\t" in s or "\n" in s or "\r" in s:
-        s = s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    return s
+    return str(v).translate(_ESCAPES)
 
 
-def _column_text(values: list) -> pd.Series:
-    """One column as LOAD DATA text: escapes for backslash/tab/newline, NULL as NA (written \\N)."""
-    out = pd.Series(values, dtype=object)
+_SPECIAL = re.compile(r"[\\\t\n\r]")
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+NULL = "\\N"
+
+
+def _column_text(values: list) -> list[str]:
+    """One column as LOAD DATA text: backslash, tab and newlines escaped, NULL written \\N."""
     sample = next((v for v in values if v is not None), None)
     if sample is None:
-        return out
-    if not isinstance(sample, str):
-        # dates, timestamps, numbers: convert each distinct value once
-        codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
-        texts = np.array([_tsv(v) for v in uniques] + [None], dtype=object)
-        return pd.Series(texts[codes], dtype=object)
-    text = out.astype("string")
-    if text.str.contains(r"[\\\t\n\r\x1f]", regex=True, na=False).any():
-        text = (text.str.replace("\\", "\\\\", regex=False).str.replace("\t", "\\t", regex=False)
-                .str.replace("\n", "\\n", regex=False).str.replace("\r", "\\r", regex=False)
-                .str.replace("\x1f", " ", regex=False))
-    return text
+        return [NULL] * len(values)
+    present = [v for v in values if v is not None]
+    if all(isinstance(v, str) for v in present):
+        # escaping is rare: look for the special characters once over the whole column
+        if _SPECIAL.search("".join(present)):
+            return [NULL if v is None else (v.translate(_ESCAPES) if _SPECIAL.search(v) else v) for v in values]
+        return [NULL if v is None else v for v in values]
+    # dates, timestamps, numbers, flags: convert each distinct value once
+    cache: dict = {}
+    out = []
+    for v in values:
+        if v is None or v is pd.NA or (isinstance(v, float) and v != v):  # NaN too
+            out.append(NULL)
+            continue
+        t = cache.get(v)
+        if t is None:
+            t = cache[v] = _tsv(v)
+        out.append(t)
+    return out
 
 
 def _write_tsv(columns: list[str], rows: dict[str, list]) -> str:
     fd, path = tempfile.mkstemp(prefix="archives-load-", suffix=".tsv")
-    os.close(fd)
-    frame = pd.DataFrame({c: _column_text(rows[c]) for c in columns})
-    # quotechar \x1f never occurs (replaced above): QUOTE_NONE then needs no escape character
-    frame.to_csv(path, sep="\t", header=False, index=False, na_rep="\\N", quoting=csv.QUOTE_NONE,
-                 quotechar="\x1f", lineterminator="\n", encoding="utf-8")
+    texts = [_column_text(rows[c]) for c in columns]
+    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write("\n".join(map("\t".join, zip(*texts))))
+        fh.write("\n")
     return path
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,7 @@ from archives_domain.models import Person, PersonStudy, PersonWork
 KEY = "档案编号"
 TABLES = {SHEET_PERSON: Person.__table__, SHEET_STUDY: PersonStudy.__table__, SHEET_WORK: PersonWork.__table__}
 BOOL_TEXT = {"是": True, "否": False}
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _na(v) -> bool:
@@ -36,8 +38,30 @@ def _limit(table: sa.Table, column: str) -> int | None:
     return getattr(t, "length", None)
 
 
+def _objects(col: pd.Series) -> np.ndarray:
+    """A column as a numpy object array, missing values as None (arrow strings converted once)."""
+    return col.to_numpy(dtype=object, na_value=None)
+
+
+def _per_distinct(values: np.ndarray, convert) -> np.ndarray:
+    """`convert` applied once per distinct value (dates and flags repeat a lot); None stays None."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = np.array([convert(v) for v in uniques] + [None], dtype=object)
+    return mapped[codes]
+
+
+def _iso_date(v):
+    """A full ISO date (the canonical form) as a date; anything else None (kept in pending_raw)."""
+    if not isinstance(v, str) or len(v) != 10 or not ISO_DATE.fullmatch(v):
+        return None
+    try:
+        return dt.date.fromisoformat(v)
+    except ValueError:
+        return None
+
+
 def typed_columns(sheet: str, frame: pd.DataFrame) -> tuple[dict[str, list], list[str | None]]:
-    """({column: values}, pending_raw JSON per row) for the headers of `sheet` in `frame` (vectorised)."""
+    """({column: values}, pending_raw JSON per row) for the headers of `sheet` in `frame` (column-wise)."""
     table = TABLES[sheet]
     n = len(frame)
     pending: dict[int, dict] = {}
@@ -46,31 +70,24 @@ def typed_columns(sheet: str, frame: pd.DataFrame) -> tuple[dict[str, list], lis
         if header not in frame.columns or n == 0:
             out[column] = [None] * n
             continue
-        col = frame[header].astype(object)
-        text = col.where(col.notna(), None)
-        present = text.notna().to_numpy() & (text.astype(str) != "").to_numpy()
+        text = _objects(frame[header])
+        if text.size and not all(isinstance(v, str) for v in text[:64] if v is not None):
+            text = np.array([None if _na(v) else str(v) for v in text], dtype=object)
+        present = (text != None) & (text != "")  # noqa: E711 - elementwise on an object array
         if kind == "date":
-            iso = text.astype(str).str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).to_numpy(dtype=bool)
-            parsed = pd.to_datetime(text.where(iso & present), format="%Y-%m-%d", errors="coerce")
-            fits = present & parsed.notna().to_numpy()
-            values = np.array([None] * n, dtype=object)
-            if fits.any():
-                values[fits] = parsed[fits].dt.date.to_numpy(dtype=object)
+            values = _per_distinct(text, _iso_date)
         elif kind == "bool":
-            mapped = text.map(BOOL_TEXT)
-            fits = present & mapped.notna().to_numpy()
-            values = np.array([None] * n, dtype=object)
-            values[fits] = [bool(v) for v in mapped[fits]]
+            values = _per_distinct(text, BOOL_TEXT.get)
         else:
+            values = np.where(present, text, None)
             limit = None if kind == "pii" else _limit(table, column)
-            fits = present.copy()
             if limit is not None and present.any():
-                fits &= (text.astype(str).str.len() <= limit).to_numpy()
-            values = np.array([None] * n, dtype=object)
-            values[fits] = text[fits].astype(str).to_numpy(dtype=object)
+                lengths = np.fromiter((len(v) if v is not None else 0 for v in values), dtype=np.int64, count=n)
+                values = np.where(lengths <= limit, values, None)
+        fits = values != None  # noqa: E711
         out[column] = values.tolist()
         for i in np.flatnonzero(present & ~fits):
-            pending.setdefault(int(i), {})[header] = str(text.iat[i])
+            pending.setdefault(int(i), {})[header] = str(text[i])
     raw = [None] * n
     for i, doc in pending.items():
         raw[i] = json.dumps(doc, ensure_ascii=False, sort_keys=True)
@@ -78,26 +95,32 @@ def typed_columns(sheet: str, frame: pd.DataFrame) -> tuple[dict[str, list], lis
 
 
 def row_hashes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    """A 64-bit hash of each row's `columns` (vectorised; NA distinct from every text)."""
-    if not len(frame):
-        return np.zeros(0, dtype=np.uint64)
-    text = pd.DataFrame({c: _canon_column(frame[c]) for c in columns})
-    return pd.util.hash_pandas_object(text, index=False, categorize=False).to_numpy(dtype=np.uint64)
+    """A 64-bit hash of each row's `columns` (vectorised; NA distinct from every text; column order counts)."""
+    h = np.zeros(len(frame), dtype=np.uint64)
+    for c in columns:
+        col = pd.util.hash_array(_canon_column(frame[c]), categorize=False)
+        h = (h ^ col) * np.uint64(0x100000001B3)  # FNV-style: order-sensitive over the columns
+    return h
 
 
-def _canon_column(col: pd.Series) -> pd.Series:
-    """A column as text for hashing, vectorised for text and numbers (dates per value)."""
-    obj = col.astype(object)
-    sample = next((v for v in obj.to_numpy() if not _na(v)), None)
-    if isinstance(sample, (dt.date, dt.datetime)):
-        return col.map(_canon_text)
-    missing = obj.isna().to_numpy() | (obj.astype(str) == "").to_numpy()
-    return obj.astype(str).where(~missing, "\x00")
+MISSING = "\x00"
+
+
+def _canon_column(col: pd.Series) -> np.ndarray:
+    """A column as text for hashing: strings as they are, missing and empty as NUL, numbers and dates as
+    their text (once per distinct value)."""
+    if isinstance(col.dtype, pd.StringDtype):  # every value a str or missing
+        values = col.to_numpy(dtype=object, na_value=MISSING)
+        values[values == ""] = MISSING
+        return values
+    out = _per_distinct(_objects(col), _canon_text)
+    out[out == None] = MISSING  # noqa: E711
+    return out
 
 
 def _canon_text(v) -> str:
     if _na(v):
-        return "\x00"
+        return MISSING
     return v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else str(v)
 
 

@@ -101,7 +101,12 @@ def person_digests(key: bytes, final: dict) -> pd.Series:
     stacked = np.column_stack([p.to_numpy(dtype=np.uint64) for p in parts])
     raw = stacked.tobytes()
     width = stacked.shape[1] * 8
-    out = [hmac.new(key, raw[i * width:(i + 1) * width], "sm3").hexdigest() for i in range(len(nos))]
+    base = hmac.new(key, b"", "sm3")
+    out = []
+    for i in range(len(nos)):
+        h = base.copy()
+        h.update(raw[i * width:(i + 1) * width])
+        out.append(h.hexdigest())
     return pd.Series(out, index=nos)
 
 
@@ -113,8 +118,8 @@ def _person_rows(codec: PiiCodec, agency: str, frame: pd.DataFrame, digests: pd.
         if kind == "pii":
             plain = typed.pop(column)
             # the column name is the codec's kind (id_number, phone)
-            rows[f"{column}_enc"] = [codec.encrypt(column, v) if v else None for v in plain]
-            rows[f"{column}_bidx"] = [codec.blind_index(column, v) if v else None for v in plain]
+            rows[f"{column}_enc"] = codec.encrypt_many(column, plain)
+            rows[f"{column}_bidx"] = codec.blind_index_many(column, plain)
         else:
             rows[column] = typed[column]
     for header, column in STATUS_COLUMNS.items():
@@ -240,16 +245,19 @@ DEADLOCK_RETRIES = 3
 
 
 def load_agency(engine: sa.Engine, codec: PiiCodec, agency: str, final: dict, *, run_id: str,
-                stats: dict | None = None) -> LoadResult:
+                stats: dict | None = None, flag_multi: bool = True) -> LoadResult:
     """Load one agency's final frames (`pipelines.load.final`) in one transaction (module docstring).
 
     Two agencies loading side by side touch the shared tables (review items of 一人多档 across agencies, the
     statistics): the transaction runs at READ COMMITTED (no gap locks between agencies' key ranges), and a
     deadlock the server still detects rolls the whole agency back and is retried — the load is atomic and
-    idempotent, so a retry is exact."""
+    idempotent, so a retry is exact.
+
+    ``flag_multi=False`` leaves 一人多档 to `sweep_multi_archive` after all agencies (the initial migration,
+    while the blind-index index is deferred: `pipelines.load.indexes`)."""
     for attempt in range(DEADLOCK_RETRIES + 1):
         try:
-            return _load_agency_once(engine, codec, agency, final, run_id=run_id, stats=stats)
+            return _load_agency_once(engine, codec, agency, final, run_id=run_id, stats=stats, flag_multi=flag_multi)
         except sa.exc.OperationalError as exc:
             code = getattr(exc.orig, "args", [None])[0]
             if code not in (1213, 1205) or attempt == DEADLOCK_RETRIES:  # deadlock, lock wait timeout
@@ -259,7 +267,7 @@ def load_agency(engine: sa.Engine, codec: PiiCodec, agency: str, final: dict, *,
 
 
 def _load_agency_once(engine: sa.Engine, codec: PiiCodec, agency: str, final: dict, *, run_id: str,
-                      stats: dict | None = None) -> LoadResult:
+                      stats: dict | None = None, flag_multi: bool = True) -> LoadResult:
     t0 = time.perf_counter()
     key = codec.keyring.index_key
     res = LoadResult(agency)
@@ -367,7 +375,8 @@ def _load_agency_once(engine: sa.Engine, codec: PiiCodec, agency: str, final: di
             res.quarantined = bulk.insert_rows(conn, QUAR, _quarantine_rows(codec, agency, q, run_id, now)) and len(q)
 
         # 一人多档: every record sharing an ID with another record gets one pending item on 公民身份号码
-        res.multi_archive_items = flag_multi_archive(conn, codec, agency, run_id, now)
+        if flag_multi:
+            res.multi_archive_items = flag_multi_archive(conn, codec, agency, run_id, now)
         res.seconds["quarantine_multi"] = round(time.perf_counter() - t, 3)
 
         st = dict(stats or {})
@@ -389,9 +398,16 @@ def _load_agency_once(engine: sa.Engine, codec: PiiCodec, agency: str, final: di
 
 def flag_multi_archive(conn: sa.Connection, codec: PiiCodec, agency: str, run_id, now) -> int:
     """Pending 一人多档 items for every record whose ID another record also holds (both sides, once)."""
-    mine = sa.select(P.c.id_number_bidx).where(P.c.agency_code == agency, P.c.id_number_bidx.is_not(None))
-    rows = conn.execute(sa.select(P.c.id, P.c.agency_code, P.c.archive_no, P.c.id_number_bidx)
-                        .where(P.c.id_number_bidx.in_(mine))).all()
+    # only the IDs of this agency that another record also holds: a self-join on the blind index
+    p1, p2 = P.alias("p1"), P.alias("p2")
+    shared = [b for (b,) in conn.execute(
+        sa.select(p1.c.id_number_bidx).distinct()
+        .join(p2, sa.and_(p2.c.id_number_bidx == p1.c.id_number_bidx, p2.c.id != p1.c.id))
+        .where(p1.c.agency_code == agency, p1.c.id_number_bidx.is_not(None)))]
+    rows = []
+    for start in range(0, len(shared), bulk.CHUNK):
+        rows += conn.execute(sa.select(P.c.id, P.c.agency_code, P.c.archive_no, P.c.id_number_bidx)
+                             .where(P.c.id_number_bidx.in_(shared[start:start + bulk.CHUNK]))).all()
     groups: dict[str, list] = {}
     for r in rows:
         groups.setdefault(r.id_number_bidx, []).append(r)
