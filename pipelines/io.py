@@ -53,14 +53,16 @@ def write_frames(folder: Path, frames: dict[str, pd.DataFrame]) -> Path:
     return gen_dir
 
 
-def read_frames(folder: Path) -> dict[str, pd.DataFrame] | None:
-    """The frames of the current generation under `folder`, or None when there is none."""
+def read_frames(folder: Path, names: list[str] | None = None) -> dict[str, pd.DataFrame] | None:
+    """The frames (only `names`, when given) of the current generation under `folder`, or None when there
+    is none."""
     manifest = folder / MANIFEST
     if not manifest.exists():
         return None
     m = json.loads(manifest.read_text(encoding="utf-8"))
     gen_dir = folder / m["generation"]
-    return {name: pd.read_parquet(gen_dir / fname) for name, fname in m["files"].items()}
+    return {name: pd.read_parquet(gen_dir / fname) for name, fname in m["files"].items()
+            if names is None or name in names}
 
 
 def read_layer_columns(folder: Path, name: str, columns: list[str]) -> pd.DataFrame | None:
@@ -98,8 +100,11 @@ class ParquetIOManager(dg.ConfigurableIOManager):
         context.add_output_metadata(meta)
 
     def load_input(self, context: dg.InputContext):
+        """The frames of the upstream asset; an input declared with ``AssetIn(metadata={"frames": [...]})``
+        gets only those (a stage that needs one side frame does not hold the whole layer in memory)."""
         folder = self._dir(context)
-        frames = read_frames(folder)
+        names = (context.definition_metadata or {}).get("frames")
+        frames = read_frames(folder, list(names) if names else None)
         if frames is None:
             raise FileNotFoundError(f"no materialisation of {context.asset_key.to_user_string()} at {folder}")
         if list(frames) == ["data"]:

@@ -262,6 +262,13 @@ def test_pii_check_fails_on_a_leaky_model(wh, monkeypatch):
     analytics.build_model(wh, "dim_person", today=DAY, environ={})
     check = next(c for c in analytics.check_model(wh, "dim_person", environ={}) if c.name == "no_plain_pii")
     assert not check.passed and len(check.detail["offences"]) == 2
+    # an ID inside a longer text, under a well-masked name, is found too; a USCC (18 characters) is not PII
+    leaky = (f"SELECT 1 AS person_key, '{COUNTY}' AS agency_code, '张*' AS name_masked, "
+             f"'在库' AS archive_status, '91520100MA6DKY1234' AS employer_uscc, 'x{VALID_ID}y' AS note FROM {{{{ops}}}}.agency "
+             f"WHERE code = '{COUNTY}'")
+    analytics.build_model(wh, "dim_person", today=DAY, environ={})
+    check = next(c for c in analytics.check_model(wh, "dim_person", environ={}) if c.name == "no_plain_pii")
+    assert not check.passed and check.detail["offences"] == ["note=x520…"], check.detail
 
 
 def test_stock_snapshot_appends_per_day_idempotently(wh):

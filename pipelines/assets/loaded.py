@@ -21,6 +21,8 @@ from pipelines.resources import PipelineSettings
     group_name="migration",
     kinds={"mysql", "sqlite"},
     description="装载: persons, 学习经历, 工作经历, 待核实 items, repair log, 隔离 rows into the operational database.",
+    # of the merged records only the row accounting (the statistics' rows in and duplicates)
+    ins={"records": dg.AssetIn(metadata={"frames": ["row_status"]})},
     check_specs=[dg.AssetCheckSpec("loaded_matches_final", asset="loaded",
                                    description="the agency's persons and 隔离 rows in the database are those of the final frames")],
 )

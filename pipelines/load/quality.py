@@ -21,14 +21,17 @@ def quality_stats(final: dict, records: dict | None = None) -> dict:
     log = final["log"]
     n = len(persons)
     person_review = review[review["sheet"] == SHEET_PERSON] if len(review) else review
-    flagged = set(zip(person_review["档案编号"], person_review["field"])) if len(review) else set()
+    # per field, the 档案编号 with a review item on it
+    flagged = ({str(f): g["档案编号"].unique() for f, g in person_review.groupby("field")}
+               if len(person_review) else {})
+    nos = persons["档案编号"]
     fields = {}
     filled_total = cells_total = valid_total = nonempty_total = 0
     for h in SHEET_COLUMNS[SHEET_PERSON]:
         col = persons[h] if h in persons.columns else pd.Series([None] * n, dtype=object)
         filled = col.notna() & (col.astype(str) != "")
         nonempty = int(filled.sum())
-        bad = sum(1 for no, ok in zip(persons["档案编号"], filled) if ok and (no, h) in flagged) if flagged else 0
+        bad = int((filled & nos.isin(flagged[h])).sum()) if h in flagged else 0
         fields[h] = {"completeness": round(nonempty / n, 4) if n else None,
                      "validity": round((nonempty - bad) / nonempty, 4) if nonempty else None}
         if h in COMPLETENESS_FIELDS:

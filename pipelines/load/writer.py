@@ -408,6 +408,12 @@ def flag_multi_archive(conn: sa.Connection, codec: PiiCodec, agency: str, run_id
     for start in range(0, len(shared), bulk.CHUNK):
         rows += conn.execute(sa.select(P.c.id, P.c.agency_code, P.c.archive_no, P.c.id_number_bidx)
                              .where(P.c.id_number_bidx.in_(shared[start:start + bulk.CHUNK]))).all()
+    return _flag_groups(conn, codec, rows, run_id, now)
+
+
+def _flag_groups(conn: sa.Connection, codec: PiiCodec, rows: list, run_id, now) -> int:
+    """Pending 一人多档 items for the records of `rows` (id, agency_code, archive_no, id_number_bidx) that
+    share their blind index with another, unless already pending."""
     groups: dict[str, list] = {}
     for r in rows:
         groups.setdefault(r.id_number_bidx, []).append(r)
@@ -447,15 +453,14 @@ def sweep_multi_archive(engine: sa.Engine, codec: PiiCodec, run_id: str) -> int:
     """一人多档 over the whole database: a pending item for every record whose ID another record holds.
 
     `load_agency` flags what it can see, but two agencies loading side by side do not see each other's
-    uncommitted records; `archives ingest` therefore sweeps once after all agencies (idempotent: records
-    already flagged get nothing new)."""
+    uncommitted records, and the initial migration defers it altogether; `archives ingest` therefore sweeps
+    once after all agencies (idempotent: records already flagged get nothing new)."""
     dup = sa.select(P.c.id_number_bidx).where(P.c.id_number_bidx.is_not(None)).group_by(
         P.c.id_number_bidx).having(sa.func.count() > 1)
-    now = _now()
-    total = 0
     with engine.begin() as conn:
-        agencies = sorted(set(conn.execute(sa.select(P.c.agency_code).where(
-            P.c.id_number_bidx.in_(dup)).distinct()).scalars()))
-        for agency in agencies:
-            total += flag_multi_archive(conn, codec, agency, run_id, now)
-    return total
+        shared = list(conn.execute(dup).scalars())
+        rows = []
+        for start in range(0, len(shared), bulk.CHUNK):
+            rows += conn.execute(sa.select(P.c.id, P.c.agency_code, P.c.archive_no, P.c.id_number_bidx)
+                                 .where(P.c.id_number_bidx.in_(shared[start:start + bulk.CHUNK]))).all()
+        return _flag_groups(conn, codec, rows, run_id, _now())
