@@ -88,7 +88,7 @@ def _materialize_one(code: str, settings_values: dict, use_instance: bool) -> di
             _WORKER_INSTANCE = get_instance()
         else:
             _WORKER_INSTANCE = dg.DagsterInstance.ephemeral()
-    resources = build_resources(PipelineSettings(**settings_values))
+    resources = build_resources(PipelineSettings(**settings_values), release_frames=True)
     # the reports are built once after all agencies (`_build_reports`), not per agency
     assets = [a for a in partitioned_assets() if a.key.to_user_string() != "dq_scorecard"]
     result = dg.materialize(assets, partition_key=code, resources=resources,
@@ -101,13 +101,32 @@ def _materialize_one(code: str, settings_values: dict, use_instance: bool) -> di
     failed_checks = [f"{code} {ev.asset_key.to_user_string()}.{ev.check_name}"
                      for ev in result.get_asset_check_evaluations() if not ev.passed]
     errors = []
+    result_success = result.success
     if not result.success:
         for ev in result.all_events:
             if ev.is_step_failure:
                 err = ev.step_failure_data.error
                 errors.append(f"{ev.step_key}: {err.message.strip() if err else ''}"[:500])
-    return {"code": code, "success": result.success, "stages": stages, "failed_checks": failed_checks,
+    del result
+    _give_back_memory()
+    return {"code": code, "success": result_success, "stages": stages, "failed_checks": failed_checks,
             "errors": errors}
+
+
+def _give_back_memory() -> None:
+    """Between agencies: collect, and hand freed heap and Arrow pool pages back to the system, so that a
+    worker does not stay at the high-water mark of the largest agency it ran."""
+    import ctypes
+    import gc
+
+    import pyarrow as pa
+
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 _WORKER_INSTANCE = None
@@ -246,10 +265,15 @@ def run_ingest(landing, feeds, agencies=None, *, work=None, use_instance=False, 
         summary["multi_archive_swept"] = _sweep_multi_archive(settings)
         summary["seconds_sweep"] = round(time.perf_counter() - t_sw, 3)
     loaded_ok = [a for a in todo if a not in summary["failed"]]
-    if loaded_ok:
-        summary["reports"] = _build_reports(settings, loaded_ok)
-    if analytics and summary["agencies"] > len(summary["failed"]):
-        summary["analytics"] = _build_analytics(settings, use_instance)
+    # the reports (Python: GX, scorecards) and the analytics rebuild (mostly the database's work) side by side
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="reports") as side:
+        reports = side.submit(_build_reports, settings, loaded_ok) if loaded_ok else None
+        if analytics and summary["agencies"] > len(summary["failed"]):
+            summary["analytics"] = _build_analytics(settings, use_instance)
+        if reports is not None:
+            summary["reports"] = reports.result()
     summary["seconds_total"] = round(time.perf_counter() - t_all, 3)
     summary["seconds"] = {k: round(v, 3) for k, v in summary["seconds"].items()}
     return summary

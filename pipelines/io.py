@@ -81,9 +81,16 @@ def read_layer_columns(folder: Path, name: str, columns: list[str]) -> pd.DataFr
 
 
 class ParquetIOManager(dg.ConfigurableIOManager):
-    """Frames as Parquet under ``base_dir/<asset key>/<partition>/`` (see the module doc)."""
+    """Frames as Parquet under ``base_dir/<asset key>/<partition>/`` (see the module doc).
+
+    ``release_frames``: once a dict of frames is on disk, empty the dict. An in-process run
+    (``dg.materialize``, as `archives ingest` runs each agency) captures every step's output object until the
+    run ends, so without this all six stages' frames of an agency stay in memory together (4 GB for the
+    largest agency instead of the largest stage's share). Downstream steps read the layer back from disk
+    either way; an asset must not use its output dict after yielding it."""
 
     base_dir: str
+    release_frames: bool = False
 
     def _dir(self, context) -> Path:
         partition = context.asset_partition_key if context.has_asset_partitions else "all"
@@ -98,6 +105,8 @@ class ParquetIOManager(dg.ConfigurableIOManager):
         meta = {f"rows/{name}": dg.MetadataValue.int(len(f)) for name, f in frames.items()}
         meta["path"] = dg.MetadataValue.path(str(gen_dir))
         context.add_output_metadata(meta)
+        if self.release_frames and not single:
+            obj.clear()
 
     def load_input(self, context: dg.InputContext):
         """The frames of the upstream asset; an input declared with ``AssetIn(metadata={"frames": [...]})``

@@ -81,9 +81,11 @@ class PipelineSettings(dg.ConfigurableResource):
         return Path(self.reports_dir) if self.reports_dir else self.work.parent / "reports"
 
 
-def build_resources(settings: PipelineSettings | None = None) -> dict:
-    """The resources of the code location: ``settings`` and the Parquet ``io_manager``."""
+def build_resources(settings: PipelineSettings | None = None, *, release_frames: bool = False) -> dict:
+    """The resources of the code location: ``settings`` and the Parquet ``io_manager`` (``release_frames``:
+    see `ParquetIOManager`; `archives ingest` sets it)."""
     from .io import ParquetIOManager
 
     settings = settings or PipelineSettings.from_env()
-    return {"settings": settings, "io_manager": ParquetIOManager(base_dir=str(settings.work / "layers"))}
+    return {"settings": settings, "io_manager": ParquetIOManager(base_dir=str(settings.work / "layers"),
+                                                                  release_frames=release_frames)}

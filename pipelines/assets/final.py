@@ -24,6 +24,7 @@ def final(context: dg.AssetExecutionContext, raw: dict, records: dict, repaired:
     t0 = time.perf_counter()
     frames = final_frames(records, repaired, raw)
     seconds = round(time.perf_counter() - t0, 3)
+    check = consistency_check(frames)  # before the output: the IO manager may empty `frames` once written
     yield dg.Output(frames, metadata={
         "persons": dg.MetadataValue.int(len(frames["persons"])),
         "study": dg.MetadataValue.int(len(frames["study"])),
@@ -32,7 +33,7 @@ def final(context: dg.AssetExecutionContext, raw: dict, records: dict, repaired:
         "quarantine": dg.MetadataValue.int(len(frames["quarantine"])),
         "seconds": dg.MetadataValue.float(seconds),
     })
-    yield consistency_check(frames)
+    yield check
 
 
 def consistency_check(frames: dict) -> dg.AssetCheckResult:

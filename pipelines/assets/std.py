@@ -38,9 +38,9 @@ def std(context: dg.AssetExecutionContext, raw: dict):
     frames = standardise_all(sheets_of(raw))
     seconds = round(time.perf_counter() - t0, 3)
     issues = sum(int((f["_issues"] != "[]").sum()) for f in frames.values() if "_issues" in f)
+    person = frames.get(SHEET_PERSON)  # (the IO manager may empty `frames` once written)
     yield dg.Output(frames, metadata={"rows": sum(len(f) for f in frames.values()),
                                       "rows_with_issues": issues, "seconds": dg.MetadataValue.float(seconds)})
-    person = frames.get(SHEET_PERSON)
     if person is None:
         yield dg.AssetCheckResult(check_name="pandera_person_schema", passed=True,
                                   metadata={"rows": 0, "note": "no 基本信息 sheet read"})
