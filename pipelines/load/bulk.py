@@ -49,22 +49,38 @@ def _tsv(v) -> str:
 
 
 _SPECIAL = re.compile(r"[\\\t\n\r]")
+_SPECIAL_TEXT = re.compile(r"[\t\n\r]|\\(?!N)")
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 NULL = "\\N"
 
 
 def _column_text(values: list) -> list[str]:
     """One column as LOAD DATA text: backslash, tab and newlines escaped, NULL written \\N."""
-    sample = next((v for v in values if v is not None), None)
-    if sample is None:
-        return [NULL] * len(values)
-    present = [v for v in values if v is not None]
-    if all(isinstance(v, str) for v in present):
-        # escaping is rare: look for the special characters once over the whole column
-        if _SPECIAL.search("".join(present)):
-            return [NULL if v is None else (v.translate(_ESCAPES) if _SPECIAL.search(v) else v) for v in values]
-        return [NULL if v is None else v for v in values]
-    # dates, timestamps, numbers, flags: convert each distinct value once
+    values = values if isinstance(values, list) else list(values)
+    texts = [NULL if v is None else v for v in values]
+    try:
+        joined = "".join(texts)  # a TypeError: not all text (dates, numbers, flags)
+        nulls = values.count(None)
+    except TypeError:
+        return _converted(values)
+    # escaping is rare: look for the special characters once over the whole column (the only backslashes
+    # allowed unescaped are those of the NULL markers)
+    if _SPECIAL_TEXT.search(joined) or joined.count(NULL) != nulls:
+        return [NULL if v is None else (v.translate(_ESCAPES) if _SPECIAL.search(v) else v) for v in values]
+    return texts
+
+
+def _converted(values: list) -> list[str]:
+    """Dates, timestamps, numbers, flags (and any text among them): each distinct value converted once."""
+    first = values[0] if values else None
+    if first is not None and first is not pd.NA and not (isinstance(first, float) and first != first):
+        try:
+            if values.count(first) == len(values):  # one value throughout (timestamps, versions, actors)
+                return [_tsv(first)] * len(values)
+        except TypeError:  # an NA among them
+            pass
+    if all(type(v) is int for v in values if v is not None):  # ids, sequence numbers: all distinct
+        return [NULL if v is None else str(v) for v in values]
     cache: dict = {}
     out = []
     for v in values:

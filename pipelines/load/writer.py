@@ -82,6 +82,19 @@ def _frame_digest(key: bytes, frame: pd.DataFrame) -> str:
     return combine_digests(key, *sorted(digests.tolist()))
 
 
+def _in(column: pd.Series, keys) -> np.ndarray:
+    """``column.isin(keys)`` for many keys: pandas' Arrow-string ``isin`` builds a scalar per key (3 s for
+    the 133k archive numbers of the largest agency); Arrow's hash set does it at once."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not len(column):
+        return np.zeros(0, dtype=bool)
+    values = pa.array(column.to_numpy(dtype=object, na_value=None), type=pa.string())
+    found = pc.is_in(values, value_set=pa.array(list(keys), type=pa.string()))
+    return found.to_numpy(zero_copy_only=False).astype(bool)
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
 
@@ -330,13 +343,13 @@ def _load_agency_once(engine: sa.Engine, codec: PiiCodec, agency: str, final: di
             bulk.delete_in(conn, table, "person_id", [ids[n] for n in upd_frame[KEY].tolist()],
                            sa.or_(table.c.source.is_(None), table.c.source != SOURCE_BUSINESS))
             frame = final["study" if sheet == SHEET_STUDY else "work"]
-            mine = frame[frame[KEY].isin(written)] if len(frame) else frame
+            mine = frame[_in(frame[KEY], written)] if len(frame) else frame
             if len(mine):
                 res.child_rows += bulk.insert_rows(conn, table, _child_rows(sheet, mine, ids, agency, now)) and len(mine)
                 # ids of the child rows that review items point at (only those: reading back every child
                 # row of a large agency costs seconds)
                 review = final["review"]
-                wanted = review[(review["sheet"] == sheet) & review[KEY].isin(written)] if len(review) else review
+                wanted = review[(review["sheet"] == sheet).to_numpy(dtype=bool) & _in(review[KEY], written)] if len(review) else review
                 pids = sorted({ids[n] for n in wanted[KEY].tolist() if n in ids}) if len(wanted) else []
                 for start in range(0, len(pids), bulk.CHUNK):
                     for pid, seq, cid in conn.execute(
@@ -354,7 +367,7 @@ def _load_agency_once(engine: sa.Engine, codec: PiiCodec, agency: str, final: di
                        REVIEW.c.created_by == ACTOR, sa.or_(REVIEW.c.rule.is_(None), REVIEW.c.rule != MULTI_RULE))
         review = final["review"]
         if len(review):
-            mine = review[review[KEY].isin(written)]
+            mine = review[_in(review[KEY], written)]
             if clerk:
                 keep = [f not in clerk.get(n, ()) for n, f in zip(mine[KEY], mine["field"])]
                 mine = mine[np.array(keep, dtype=bool)]
@@ -362,7 +375,7 @@ def _load_agency_once(engine: sa.Engine, codec: PiiCodec, agency: str, final: di
                 codec, agency, mine, ids, child_key, run_id, now)) and len(mine)
         log = final["log"]
         if len(log):
-            mine = log[log[KEY].isin(written)]
+            mine = log[_in(log[KEY], written)]
             res.log_rows = bulk.insert_rows(conn, LOG, _log_rows(codec, agency, mine, ids, run_id, now)) and len(mine)
         res.seconds["review_log"] = round(time.perf_counter() - t, 3)
 
