@@ -91,9 +91,12 @@ def _materialize_one(code: str, settings_values: dict, use_instance: bool) -> di
     resources = build_resources(PipelineSettings(**settings_values), release_frames=True)
     # the reports are built once after all agencies (`_build_reports`), not per agency
     assets = [a for a in partitioned_assets() if a.key.to_user_string() != "dq_scorecard"]
+    t_run = time.perf_counter()
     result = dg.materialize(assets, partition_key=code, resources=resources,
                             instance=_WORKER_INSTANCE, raise_on_error=False,
                             tags={"archives/trigger": "archives ingest"}, run_config=QUIET)
+    run_seconds = round(time.perf_counter() - t_run, 3)
+    steps = _step_seconds(_WORKER_INSTANCE, result.run_id)
     stages = {}
     for ev in result.get_asset_materialization_events():
         md = ev.materialization.metadata
@@ -110,7 +113,21 @@ def _materialize_one(code: str, settings_values: dict, use_instance: bool) -> di
     del result
     _give_back_memory()
     return {"code": code, "success": result_success, "stages": stages, "failed_checks": failed_checks,
-            "errors": errors}
+            "errors": errors, "run_seconds": run_seconds, "step_seconds": steps}
+
+
+def _step_seconds(instance, run_id: str) -> dict[str, float]:
+    """Wall seconds of each step of a run (the stage's own work plus its checks and the IO manager)."""
+    starts, out = {}, {}
+    for entry in instance.all_logs(run_id):
+        ev = entry.dagster_event
+        if ev is None or not ev.step_key:
+            continue
+        if ev.event_type_value == "STEP_START":
+            starts[ev.step_key] = entry.timestamp
+        elif ev.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and ev.step_key in starts:
+            out[ev.step_key] = round(entry.timestamp - starts[ev.step_key], 3)
+    return out
 
 
 def _give_back_memory() -> None:
@@ -183,6 +200,10 @@ def _add(summary: dict, digest: dict) -> None:
             summary["persons_same"] += int(get("persons_same") or 0)
             summary["load_unchanged"] += bool(get("unchanged"))
     summary["checks_failed"] += digest["failed_checks"]
+    summary["seconds_runs"] = round(summary.get("seconds_runs", 0.0) + float(digest.get("run_seconds") or 0.0), 3)
+    steps = summary.setdefault("seconds_steps", {})
+    for step, secs in (digest.get("step_seconds") or {}).items():
+        steps[step] = round(steps.get(step, 0.0) + secs, 3)
 
 
 def run_ingest(landing, feeds, agencies=None, *, work=None, use_instance=False, console=None,

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 from archives_domain.codes import FIELD_CODE_TYPES, canonical_names
@@ -141,19 +142,23 @@ def failure_cases(frame: pd.DataFrame, *, records: bool = False) -> pd.DataFrame
     except pa.errors.SchemaErrors as exc:
         fc = exc.failure_cases.copy()
     fc = fc.rename(columns={"index": "row"})
-    issues_by_row: dict = {}
-    if "_issues" in frame.columns:
-        for idx in fc["row"].dropna().unique().tolist():
-            if idx in frame.index:
-                text = frame.at[idx, "_issues"]
-                try:
-                    issues_by_row[idx] = {e.get("field") for e in json.loads(text)} if isinstance(text, str) else set()
-                except ValueError:
-                    issues_by_row[idx] = set()
-    has = frame.index
-    fc["_file"] = [frame.at[i, "_file"] if i in has and "_file" in frame.columns else None for i in fc["row"]]
-    fc["_row"] = [frame.at[i, "_row"] if i in has and "_row" in frame.columns else None for i in fc["row"]]
-    fc["explained"] = [c in issues_by_row.get(i, set()) for i, c in zip(fc["row"], fc["column"])]
+    # lineage and issues of the failing rows, looked up once per row (not per failing cell)
+    wanted = [c for c in ("_file", "_row", "_issues") if c in frame.columns]
+    rows = fc["row"].to_numpy(dtype=object)
+    known = pd.Index(frame.index)
+    at = known.get_indexer(pd.Index(rows).where(pd.notna(rows), -1)) if len(rows) else np.zeros(0, dtype=np.int64)
+    look = {c: frame[c].to_numpy(dtype=object)[np.where(at >= 0, at, 0)] for c in wanted}
+    fc["_file"] = np.where(at >= 0, look["_file"], None) if "_file" in look else None
+    fc["_row"] = np.where(at >= 0, look["_row"], None) if "_row" in look else None
+    fields_of: dict[int, set] = {}
+    if "_issues" in look:
+        for pos in np.unique(at[at >= 0]):
+            text = frame["_issues"].iat[int(pos)]
+            try:
+                fields_of[int(pos)] = {e.get("field") for e in json.loads(text)} if isinstance(text, str) else set()
+            except ValueError:
+                fields_of[int(pos)] = set()
+    fc["explained"] = [c in fields_of.get(int(p), ()) for p, c in zip(at, fc["column"])]
     return fc[list(FAILURE_COLUMNS)].reset_index(drop=True)
 
 
