@@ -132,6 +132,7 @@ def main(argv=None) -> dict:
     ap.add_argument("--var", type=Path, default=Path("/work/bench-var"))
     ap.add_argument("--database", default="archives_bench")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--name", default=None, help="results file stem (default migration-<date>)")
     ap.add_argument("--first-only", action="store_true",
                     help="only the first run, printed, nothing written to results (for working on the speed)")
     args = ap.parse_args(argv)
@@ -184,6 +185,8 @@ def main(argv=None) -> dict:
     out = {
         "date": dt.date.today().isoformat(), "machine": describe(), "workers": args.workers,
         "server": server_settings,
+        "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                 cwd=ROOT).stdout.strip(),
         "first_run": {"wall_seconds": round(wall, 1), "peak_pss_gib": round(peak / 2**30, 2), "returncode": res.returncode,
                       "summary": first, "counts": counts_1},
         "floor_load_data": floor,
@@ -196,7 +199,7 @@ def main(argv=None) -> dict:
         "export_seconds": export_s, "score_seconds": score_s, "score": score,
     }
     RESULTS.mkdir(exist_ok=True)
-    stem = RESULTS / f"migration-{out['date']}"
+    stem = RESULTS / (args.name or f"migration-{out['date']}")
     stem.with_suffix(".json").write_text(json.dumps(out, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     stem.with_suffix(".md").write_text(_markdown(out), encoding="utf-8")
     print(_markdown(out))
