@@ -206,6 +206,12 @@ def main(argv=None) -> dict:
     return out
 
 
+def rewrite_markdown(json_path: Path) -> None:
+    """The .md of a results .json again (after a change of the table's layout)."""
+    out = json.loads(json_path.read_text(encoding="utf-8"))
+    json_path.with_suffix(".md").write_text(_markdown(out), encoding="utf-8")
+
+
 def _run(cmd, env):
     res, wall, peak = run_measured(cmd)
     if res.returncode != 0:
@@ -234,9 +240,13 @@ def _markdown(out: dict) -> str:
     s = f["summary"]
     lines = [f"# Migration benchmark {out['date']}", "",
              f"Machine: {out['machine']}", f"Workers: {out['workers']}", f"MariaDB: {out.get('server')}", "",
-             "| stage | rows | seconds (sum over agencies, both workers) |", "|---|---:|---:|"]
+             f"Commit: {out.get('commit', '')}", "",
+             "| stage | rows | stage's own seconds | step seconds (with its checks and Parquet IO) |",
+             "|---|---:|---:|---:|"]
+    steps = s.get("seconds_steps", {})
     for stage, secs in s["seconds"].items():
-        lines.append(f"| {stage} | {s['rows'].get(stage, '')} | {secs} |")
+        lines.append(f"| {stage} | {s['rows'].get(stage, '')} | {secs} | {steps.get(stage, '')} |")
+    lines.append("(sums over the 103 agencies and both workers)")
     lines += ["", f"- agencies loop wall: {s.get('seconds_agencies')} s (initial load with deferred person indexes: "
               f"{s.get('initial_load')}; dropping and rebuilding them: {s.get('seconds_indexes')} s); "
               f"一人多档 sweep: {s.get('seconds_sweep')} s; reports: {s.get('reports', {}).get('seconds')} s; "
