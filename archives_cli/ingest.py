@@ -334,31 +334,27 @@ def _run_agencies(todo, values, use_instance, workers, progress, console, done) 
 def _begin_bulk_load(settings) -> bool:
     from pipelines.load.indexes import begin_bulk_load
 
-    engine = settings.engine()
-    try:
-        return begin_bulk_load(engine)
-    except _schema_errors():  # a database without the schema yet: the load itself will say so
-        return False
-    finally:
-        engine.dispose()
+    return _on_loader_engine(settings, begin_bulk_load, False)
 
 
 def _restore_indexes(settings) -> list[str]:
     from pipelines.load.indexes import restore_indexes
 
-    engine = settings.engine()
-    try:
-        return restore_indexes(engine)
-    except _schema_errors():  # a database without the schema yet: nothing to restore
-        return []
-    finally:
-        engine.dispose()
+    return _on_loader_engine(settings, restore_indexes, [])
 
 
-def _schema_errors() -> tuple:
+def _on_loader_engine(settings, fn, without_schema):
+    """`fn(engine)` on a loader engine disposed afterwards; `without_schema` for a database not migrated yet
+    (the load itself then says so)."""
     import sqlalchemy as sa
 
-    return (sa.exc.NoSuchTableError, sa.exc.OperationalError, sa.exc.ProgrammingError)
+    engine = settings.engine()
+    try:
+        return fn(engine)
+    except (sa.exc.NoSuchTableError, sa.exc.OperationalError, sa.exc.ProgrammingError):
+        return without_schema
+    finally:
+        engine.dispose()
 
 
 def _sweep_multi_archive(settings) -> int:

@@ -143,21 +143,21 @@ def failure_cases(frame: pd.DataFrame, *, records: bool = False) -> pd.DataFrame
         fc = exc.failure_cases.copy()
     fc = fc.rename(columns={"index": "row"})
     # lineage and issues of the failing rows, looked up once per row (not per failing cell)
-    wanted = [c for c in ("_file", "_row", "_issues") if c in frame.columns]
     rows = fc["row"].to_numpy(dtype=object)
-    known = pd.Index(frame.index)
-    at = known.get_indexer(pd.Index(rows).where(pd.notna(rows), -1)) if len(rows) else np.zeros(0, dtype=np.int64)
-    look = {c: frame[c].to_numpy(dtype=object)[np.where(at >= 0, at, 0)] for c in wanted}
-    fc["_file"] = np.where(at >= 0, look["_file"], None) if "_file" in look else None
-    fc["_row"] = np.where(at >= 0, look["_row"], None) if "_row" in look else None
+    at = pd.Index(frame.index).get_indexer(pd.Index(rows).where(pd.notna(rows), -1)) if len(rows) \
+        else np.zeros(0, dtype=np.int64)
+    for c in ("_file", "_row"):
+        fc[c] = np.where(at >= 0, frame[c].to_numpy(dtype=object)[np.maximum(at, 0)], None) \
+            if c in frame.columns and len(frame) else None
     fields_of: dict[int, set] = {}
-    if "_issues" in look:
-        for pos in np.unique(at[at >= 0]):
-            text = frame["_issues"].iat[int(pos)]
+    if "_issues" in frame.columns:
+        issues = frame["_issues"].to_numpy(dtype=object)
+        for pos in np.unique(at[at >= 0]).tolist():
             try:
-                fields_of[int(pos)] = {e.get("field") for e in json.loads(text)} if isinstance(text, str) else set()
+                fields_of[pos] = {e.get("field") for e in json.loads(issues[pos])} \
+                    if isinstance(issues[pos], str) else set()
             except ValueError:
-                fields_of[int(pos)] = set()
+                fields_of[pos] = set()
     fc["explained"] = [c in fields_of.get(int(p), ()) for p, c in zip(at, fc["column"])]
     return fc[list(FAILURE_COLUMNS)].reset_index(drop=True)
 

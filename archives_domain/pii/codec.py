@@ -58,19 +58,11 @@ class PiiCodec:
 
     # -- values -----------------------------------------------------------
     def encrypt(self, kind: str, value: str | None) -> str | None:
-        if value is None or value == "":
-            return None
-        plain = normalize(kind, value).encode("utf-8")
-        kid = self.keyring.active
-        nonce = os.urandom(NONCE_BYTES)
-        enc = Cipher(algorithms.SM4(self.keyring.key(kid)), modes.GCM(nonce)).encryptor()
-        enc.authenticate_additional_data(kind.encode())
-        body = enc.update(plain) + enc.finalize()
-        blob = base64.urlsafe_b64encode(nonce + body + enc.tag).decode().rstrip("=")
-        return f"{PREFIX}.{kid}.{blob}"
+        return self.encrypt_many(kind, [value])[0]
 
     def encrypt_many(self, kind: str, values) -> list[str | None]:
-        """`encrypt` over a column (the loader's path): the key schedule and the nonces drawn once for all."""
+        """SM4-GCM tokens of a column of values (None for empty): the key schedule and the fresh nonces drawn
+        once for the column (the loader seals 1.9 M values)."""
         values = list(values)
         kid = self.keyring.active
         algorithm = algorithms.SM4(self.keyring.key(kid))
@@ -107,13 +99,10 @@ class PiiCodec:
             raise PiiKeyError(f"无法解密（密钥 {kid} 与数据不符，或密文被篡改）") from None
 
     def blind_index(self, kind: str, value: str | None) -> str | None:
-        if value is None or value == "":
-            return None
-        msg = kind.encode() + b"\x1f" + normalize(kind, value).encode("utf-8")
-        return hmac.new(self.keyring.index_key, msg, "sm3").hexdigest()
+        return self.blind_index_many(kind, [value])[0]
 
     def blind_index_many(self, kind: str, values) -> list[str | None]:
-        """`blind_index` over a column: the keyed state prepared once and copied per value."""
+        """HMAC-SM3 blind indexes of a column of values (None for empty): the keyed state prepared once."""
         base = hmac.new(self.keyring.index_key, kind.encode() + b"\x1f", "sm3")
         out: list[str | None] = []
         for value in values:

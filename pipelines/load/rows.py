@@ -70,9 +70,9 @@ def typed_columns(sheet: str, frame: pd.DataFrame) -> tuple[dict[str, list], lis
         if header not in frame.columns or n == 0:
             out[column] = [None] * n
             continue
-        text = _objects(frame[header])
-        if text.size and not all(isinstance(v, str) for v in text[:64] if v is not None):
-            text = np.array([None if _na(v) else str(v) for v in text], dtype=object)
+        col = frame[header]
+        text = _objects(col) if isinstance(col.dtype, pd.StringDtype) else \
+            np.array([None if _na(v) else str(v) for v in col.tolist()], dtype=object)
         present = (text != None) & (text != "")  # noqa: E711 - elementwise on an object array
         if kind == "date":
             values = _per_distinct(text, _iso_date)
@@ -139,7 +139,20 @@ def row_digests(key: bytes, frame: pd.DataFrame, columns: list[str], by: str | N
         hashes = pd.Series(row_hashes(frame, columns), index=frame.index)
     else:
         hashes = group_hashes(frame, columns, by)
-    return hashes.map(lambda x: hmac.new(key, int(x).to_bytes(8, "little"), "sm3").hexdigest())
+    return pd.Series(keyed_digests(key, hashes.to_numpy(dtype=np.uint64)[:, None]), index=hashes.index)
+
+
+def keyed_digests(key: bytes, hashes: np.ndarray) -> list[str]:
+    """HMAC-SM3 (hex) of each row of a 2-d uint64 array: the keyed state prepared once, copied per row."""
+    hashes = np.ascontiguousarray(hashes, dtype="<u8")
+    raw, width = hashes.tobytes(), hashes.shape[1] * 8
+    base = hmac.new(key, b"", "sm3")
+    out = []
+    for i in range(len(hashes)):
+        h = base.copy()
+        h.update(raw[i * width:(i + 1) * width])
+        out.append(h.hexdigest())
+    return out
 
 
 def combine_digests(key: bytes, *parts) -> str:

@@ -22,13 +22,14 @@ On MySQL the writes take `bulk` 's fast path (LOAD DATA LOCAL INFILE, staging + 
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 import json
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from archives_domain.collection_form import (
@@ -40,7 +41,7 @@ from archives_domain.pii.codec import PiiCodec
 from dq_rules import review_rules as RR
 
 from . import bulk
-from .rows import KEY, combine_digests, row_digests, typed_columns
+from .rows import KEY, combine_digests, keyed_digests, row_digests, typed_columns
 
 ACTOR = "流水线"
 MULTI_RULE = "multi_archive"
@@ -82,17 +83,13 @@ def _frame_digest(key: bytes, frame: pd.DataFrame) -> str:
     return combine_digests(key, *sorted(digests.tolist()))
 
 
-def _in(column: pd.Series, keys) -> np.ndarray:
+def _in(column: pd.Series, keys: pa.Array) -> np.ndarray:
     """``column.isin(keys)`` for many keys: pandas' Arrow-string ``isin`` builds a scalar per key (3 s for
     the 133k archive numbers of the largest agency); Arrow's hash set does it at once."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     if not len(column):
         return np.zeros(0, dtype=bool)
     values = pa.array(column.to_numpy(dtype=object, na_value=None), type=pa.string())
-    found = pc.is_in(values, value_set=pa.array(list(keys), type=pa.string()))
-    return found.to_numpy(zero_copy_only=False).astype(bool)
+    return pc.is_in(values, value_set=keys).to_numpy(zero_copy_only=False).astype(bool)
 
 
 def _now() -> dt.datetime:
@@ -112,15 +109,7 @@ def person_digests(key: bytes, final: dict) -> pd.Series:
         if frame is not None and len(frame):
             parts.append(group_hashes(frame, list(frame.columns), KEY).reindex(nos).fillna(0).astype("uint64"))
     stacked = np.column_stack([p.to_numpy(dtype=np.uint64) for p in parts])
-    raw = stacked.tobytes()
-    width = stacked.shape[1] * 8
-    base = hmac.new(key, b"", "sm3")
-    out = []
-    for i in range(len(nos)):
-        h = base.copy()
-        h.update(raw[i * width:(i + 1) * width])
-        out.append(h.hexdigest())
-    return pd.Series(out, index=nos)
+    return pd.Series(keyed_digests(key, stacked), index=nos)
 
 
 def _person_rows(codec: PiiCodec, agency: str, frame: pd.DataFrame, digests: pd.Series, now) -> dict[str, list]:
@@ -331,6 +320,7 @@ def _load_agency_once(engine: sa.Engine, codec: PiiCodec, agency: str, final: di
         res.seconds["persons"] = round(time.perf_counter() - t, 3)
 
         written = set(new_frame[KEY].tolist()) | set(upd_frame[KEY].tolist())
+        written_keys = pa.array(sorted(written), type=pa.string())
         ids = dict(conn.execute(sa.select(P.c.archive_no, P.c.id).where(P.c.agency_code == agency)).all())
         written_ids = [ids[n] for n in written]
         clerk = {} if not len(existing) else {
@@ -343,13 +333,13 @@ def _load_agency_once(engine: sa.Engine, codec: PiiCodec, agency: str, final: di
             bulk.delete_in(conn, table, "person_id", [ids[n] for n in upd_frame[KEY].tolist()],
                            sa.or_(table.c.source.is_(None), table.c.source != SOURCE_BUSINESS))
             frame = final["study" if sheet == SHEET_STUDY else "work"]
-            mine = frame[_in(frame[KEY], written)] if len(frame) else frame
+            mine = frame[_in(frame[KEY], written_keys)] if len(frame) else frame
             if len(mine):
                 res.child_rows += bulk.insert_rows(conn, table, _child_rows(sheet, mine, ids, agency, now)) and len(mine)
                 # ids of the child rows that review items point at (only those: reading back every child
                 # row of a large agency costs seconds)
                 review = final["review"]
-                wanted = review[(review["sheet"] == sheet).to_numpy(dtype=bool) & _in(review[KEY], written)] if len(review) else review
+                wanted = review[(review["sheet"] == sheet).to_numpy(dtype=bool) & _in(review[KEY], written_keys)] if len(review) else review
                 pids = sorted({ids[n] for n in wanted[KEY].tolist() if n in ids}) if len(wanted) else []
                 for start in range(0, len(pids), bulk.CHUNK):
                     for pid, seq, cid in conn.execute(
@@ -367,7 +357,7 @@ def _load_agency_once(engine: sa.Engine, codec: PiiCodec, agency: str, final: di
                        REVIEW.c.created_by == ACTOR, sa.or_(REVIEW.c.rule.is_(None), REVIEW.c.rule != MULTI_RULE))
         review = final["review"]
         if len(review):
-            mine = review[_in(review[KEY], written)]
+            mine = review[_in(review[KEY], written_keys)]
             if clerk:
                 keep = [f not in clerk.get(n, ()) for n, f in zip(mine[KEY], mine["field"])]
                 mine = mine[np.array(keep, dtype=bool)]
@@ -375,7 +365,7 @@ def _load_agency_once(engine: sa.Engine, codec: PiiCodec, agency: str, final: di
                 codec, agency, mine, ids, child_key, run_id, now)) and len(mine)
         log = final["log"]
         if len(log):
-            mine = log[_in(log[KEY], written)]
+            mine = log[_in(log[KEY], written_keys)]
             res.log_rows = bulk.insert_rows(conn, LOG, _log_rows(codec, agency, mine, ids, run_id, now)) and len(mine)
         res.seconds["review_log"] = round(time.perf_counter() - t, 3)
 
@@ -417,11 +407,16 @@ def flag_multi_archive(conn: sa.Connection, codec: PiiCodec, agency: str, run_id
         sa.select(p1.c.id_number_bidx).distinct()
         .join(p2, sa.and_(p2.c.id_number_bidx == p1.c.id_number_bidx, p2.c.id != p1.c.id))
         .where(p1.c.agency_code == agency, p1.c.id_number_bidx.is_not(None)))]
+    return _flag_groups(conn, codec, _holders(conn, shared), run_id, now)
+
+
+def _holders(conn: sa.Connection, bidx: list[str]) -> list:
+    """The person records (id, agency_code, archive_no, id_number_bidx) holding these blind indexes."""
     rows = []
-    for start in range(0, len(shared), bulk.CHUNK):
+    for start in range(0, len(bidx), bulk.CHUNK):
         rows += conn.execute(sa.select(P.c.id, P.c.agency_code, P.c.archive_no, P.c.id_number_bidx)
-                             .where(P.c.id_number_bidx.in_(shared[start:start + bulk.CHUNK]))).all()
-    return _flag_groups(conn, codec, rows, run_id, now)
+                             .where(P.c.id_number_bidx.in_(bidx[start:start + bulk.CHUNK]))).all()
+    return rows
 
 
 def _flag_groups(conn: sa.Connection, codec: PiiCodec, rows: list, run_id, now) -> int:
@@ -471,9 +466,4 @@ def sweep_multi_archive(engine: sa.Engine, codec: PiiCodec, run_id: str) -> int:
     dup = sa.select(P.c.id_number_bidx).where(P.c.id_number_bidx.is_not(None)).group_by(
         P.c.id_number_bidx).having(sa.func.count() > 1)
     with engine.begin() as conn:
-        shared = list(conn.execute(dup).scalars())
-        rows = []
-        for start in range(0, len(shared), bulk.CHUNK):
-            rows += conn.execute(sa.select(P.c.id, P.c.agency_code, P.c.archive_no, P.c.id_number_bidx)
-                                 .where(P.c.id_number_bidx.in_(shared[start:start + bulk.CHUNK]))).all()
-        return _flag_groups(conn, codec, rows, run_id, _now())
+        return _flag_groups(conn, codec, _holders(conn, list(conn.execute(dup).scalars())), run_id, _now())
