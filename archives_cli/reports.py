@@ -3,7 +3,7 @@
 ``archives reports build [--agency CODE]… [--out DIR] [--work DIR] [--data-docs/--no-data-docs]``
 writes each agency's scorecard (``<out>/<agency>/scorecard.html``) and the index
 (``<out>/index.html``) from the ``dq_*`` tables; with ``--data-docs`` (default) it also
-validates the agency's current ``records`` layer (Parquet under the work dir) with the GX
+validates the agency's current ``records`` layer (under the work dir) with the GX
 suites and updates the Data Docs site under ``<out>/gx``.  Without ``--agency``: every
 agency that has a run in ``dq_run_stat``.
 """

@@ -7,6 +7,9 @@ every row has 姓名 or 公民身份号码).  Every check states the canonical f
 the contract; values the cleaning could not make canonical stay as typed and
 carry an issue, so they fail here by design.
 
+``values=False`` keeps only the frame's form (headers, lineage, text columns): the std asset checks that,
+and the merged records (whose every value comes from a std row) get the per-cell rules once.
+
 ``failure_cases(frame)`` validates lazily and returns one row per failing
 cell: ``row`` (frame index), ``_file``, ``_row`` (spreadsheet row), ``column``,
 ``check``, ``failure_case``, ``explained`` (the row's ``_issues`` names that
@@ -49,8 +52,28 @@ def _contains(s: pd.Series, pattern: str) -> pd.Series:
     return s.astype("string").fillna("").str.contains(pattern, regex=True).astype(bool)
 
 
+@lru_cache(maxsize=1)
+def _space_chars():
+    """Every character Python's ``\\s`` matches (`str.isspace`), as an Arrow value set."""
+    import pyarrow as pa
+
+    return pa.array([c for c in map(chr, range(0x3001)) if c.isspace()])
+
+
 def _no_edge_space(s: pd.Series) -> pd.Series:
-    return ~_contains(s, _SPACE_EDGE)
+    """No whitespace at either end: the first and last character looked up in the whitespace set (Arrow,
+    vectorised: half the time of a regex with the Unicode class at both ends)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(s, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text: the same rule by regex
+        return ~_contains(s, _SPACE_EDGE)
+    ws = _space_chars()
+    edge = pc.or_(pc.is_in(pc.utf8_slice_codeunits(arr, 0, 1), value_set=ws),
+                  pc.is_in(pc.utf8_slice_codeunits(arr, -1, 2**31 - 1), value_set=ws))
+    return pd.Series(~edge.fill_null(False).to_numpy(zero_copy_only=False), index=s.index)
 
 
 def _name_ok(s: pd.Series) -> pd.Series:
@@ -78,9 +101,33 @@ def _json_list(s: pd.Series) -> pd.Series:
     return out
 
 
-@lru_cache(maxsize=2)
-def person_schema(records: bool = False):
-    """The pandera schema of the 基本信息 std frame (``records=True``: merged records)."""
+def _value_checks(h: str) -> list:
+    """The per-cell rules of 基本信息 header `h` (its canonical form in the contract)."""
+    import pandera.pandas as pa
+
+    Check = pa.Check
+    checks = [Check(_no_edge_space, name="trimmed")]
+    if h in DATE_HEADERS[SHEET_PERSON]:
+        checks += [Check.str_matches(DATE_PATTERN), Check(_date_real, name="real_date")]
+    elif h in FIELD_CODE_TYPES:
+        checks.append(Check.isin(sorted(canonical_names(FIELD_CODE_TYPES[h]))))
+    elif h == "公民身份号码":
+        checks.append(Check.str_matches(ID_PATTERN))
+    elif h == "单位统一社会信用代码":
+        checks.append(Check.str_matches(USCC_PATTERN))
+    elif h == "联系电话":
+        checks.append(Check.str_matches(PHONE_PATTERN))
+    elif h == "姓名":
+        checks += [Check(_name_ok, name="name_form"), Check(_no_fullwidth, name="halfwidth")]
+    elif h in ("档案编号", "立户编号", "户籍编号", "户籍所在地", "工作单位"):
+        checks.append(Check(_no_fullwidth, name="halfwidth"))
+    return checks
+
+
+@lru_cache(maxsize=4)
+def person_schema(records: bool = False, values: bool = True):
+    """The pandera schema of the 基本信息 std frame (``records=True``: merged records); ``values=False``:
+    only the frame's form — every header present, lineage, text columns — without the per-cell rules."""
     import pandera.pandas as pa
 
     Check = pa.Check
@@ -90,27 +137,13 @@ def person_schema(records: bool = False):
         "_file": pa.Column(nullable=False),
         "_sheet": pa.Column(checks=Check.isin([SHEET_PERSON]), nullable=False),
         "_row": pa.Column(int, checks=Check.ge(2), nullable=False, coerce=False),
-        "_issues": pa.Column(checks=Check(_json_list, name="json_list"), nullable=False),
-        "_changes": pa.Column(checks=Check(_json_list, name="json_list"), nullable=False),
+        "_issues": pa.Column(checks=Check(_json_list, name="json_list") if values else [], nullable=False),
+        "_changes": pa.Column(checks=Check(_json_list, name="json_list") if values else [], nullable=False),
     }
     for h in PERSON_HEADERS:
         if h in DROPPED_HEADERS:
             continue
-        checks = [Check(_no_edge_space, name="trimmed")]
-        if h in DATE_HEADERS[SHEET_PERSON]:
-            checks += [Check.str_matches(DATE_PATTERN), Check(_date_real, name="real_date")]
-        elif h in FIELD_CODE_TYPES:
-            checks.append(Check.isin(sorted(canonical_names(FIELD_CODE_TYPES[h]))))
-        elif h == "公民身份号码":
-            checks.append(Check.str_matches(ID_PATTERN))
-        elif h == "单位统一社会信用代码":
-            checks.append(Check.str_matches(USCC_PATTERN))
-        elif h == "联系电话":
-            checks.append(Check.str_matches(PHONE_PATTERN))
-        elif h == "姓名":
-            checks += [Check(_name_ok, name="name_form"), Check(_no_fullwidth, name="halfwidth")]
-        elif h in ("档案编号", "立户编号", "户籍编号", "户籍所在地", "工作单位"):
-            checks.append(Check(_no_fullwidth, name="halfwidth"))
+        checks = _value_checks(h) if values else []
         nullable = not (records and h == "档案编号")
         cols[h] = pa.Column(checks=checks, nullable=nullable, required=True)
     frame_checks = [
@@ -132,12 +165,12 @@ def person_schema(records: bool = False):
 FAILURE_COLUMNS = ("row", "_file", "_row", "column", "check", "failure_case", "explained")
 
 
-def failure_cases(frame: pd.DataFrame, *, records: bool = False) -> pd.DataFrame:
+def failure_cases(frame: pd.DataFrame, *, records: bool = False, values: bool = True) -> pd.DataFrame:
     """Every failing cell of `frame` (lazy validation), with lineage and whether an issue explains it."""
     import pandera.pandas as pa
 
     try:
-        person_schema(records).validate(frame, lazy=True)
+        person_schema(records, values).validate(frame, lazy=True)
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in FAILURE_COLUMNS})
     except pa.errors.SchemaErrors as exc:
         fc = exc.failure_cases.copy()
@@ -162,7 +195,7 @@ def failure_cases(frame: pd.DataFrame, *, records: bool = False) -> pd.DataFrame
     return fc[list(FAILURE_COLUMNS)].reset_index(drop=True)
 
 
-def unexplained(frame: pd.DataFrame, *, records: bool = False) -> pd.DataFrame:
+def unexplained(frame: pd.DataFrame, *, records: bool = False, values: bool = True) -> pd.DataFrame:
     """The failing cells that no issue of their row explains (an asset check passes when empty)."""
-    fc = failure_cases(frame, records=records)
+    fc = failure_cases(frame, records=records, values=values)
     return fc[~fc["explained"].astype(bool)].reset_index(drop=True)

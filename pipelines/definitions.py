@@ -1,7 +1,7 @@
 """The Dagster code location of the archive pipelines (`workspace.yaml` → this module).
 
 Assets per stage and the analytics models (`pipelines.assets`), resources from the environment
-(`PipelineSettings.from_env`, Parquet layers under ``ARCHIVES_WORK_DIR``), the
+(`PipelineSettings.from_env`, the layers (Parquet, Arrow IPC) under ``ARCHIVES_WORK_DIR``), the
 landing sensor, the nightly schedule and the analytics rebuild after it.  Instance storage: `pipelines.instance`.
 """
 from __future__ import annotations

@@ -1,4 +1,9 @@
-"""Parquet IO manager: each stage's frames per agency partition under the work dir.
+"""Layer IO manager: each stage's frames per agency partition under the work dir.
+
+The raw layer (what was read, with lineage) is kept as Parquet, the format any tool reads; the working
+layers after it (std, records, repaired, final: rewritten on every run, read by the next stage) as Arrow
+IPC files with lz4 buffers — on the largest agency 1.7 s to write and read all five layers instead of
+4.1 s as Parquet (statistics, page encoding), 2.6× the size on disk.
 
 A stage returns a DataFrame or a dict of named DataFrames (one per sheet, plus
 side frames such as ``_rejected``).  Each materialisation is written into a new
@@ -22,14 +27,28 @@ import dagster as dg
 import pandas as pd
 
 MANIFEST = "manifest.json"
+PARQUET, ARROW = ".parquet", ".arrow"
 
 
 def _safe(name: str) -> str:
     return name.replace("/", "_").replace(os.sep, "_")
 
 
-def write_frames(folder: Path, frames: dict[str, pd.DataFrame]) -> Path:
-    """Write `frames` as a new generation under `folder` and switch the manifest to it."""
+def _write_one(frame: pd.DataFrame, path: Path) -> None:
+    if path.suffix == PARQUET:
+        # no column statistics: the layers are read whole by the next stage, never filtered (a third of the time)
+        frame.to_parquet(path, index=False, compression="lz4", write_statistics=False)
+    else:
+        frame.reset_index(drop=True).to_feather(path, compression="lz4")
+
+
+def _read_one(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    return pd.read_parquet(path, columns=columns) if path.suffix == PARQUET else pd.read_feather(path, columns=columns)
+
+
+def write_frames(folder: Path, frames: dict[str, pd.DataFrame], fmt: str = ARROW) -> Path:
+    """Write `frames` (as `fmt`: `PARQUET` or `ARROW`) as a new generation under `folder` and switch the
+    manifest to it."""
     folder.mkdir(parents=True, exist_ok=True)
     gen = f"g-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     gen_dir = folder / gen
@@ -38,8 +57,8 @@ def write_frames(folder: Path, frames: dict[str, pd.DataFrame]) -> Path:
     for name, frame in frames.items():
         if not isinstance(frame, pd.DataFrame):
             raise TypeError(f"{name} is not a DataFrame")
-        fname = _safe(name) + ".parquet"
-        frame.to_parquet(gen_dir / fname, index=False, compression="lz4")  # ~35 % faster than snappy, same size
+        fname = _safe(name) + fmt
+        _write_one(frame, gen_dir / fname)
         files[name] = fname
     for f in gen_dir.iterdir():  # data on disk before the manifest points at it
         with open(f, "rb") as fh:
@@ -61,7 +80,7 @@ def read_frames(folder: Path, names: list[str] | None = None) -> dict[str, pd.Da
         return None
     m = json.loads(manifest.read_text(encoding="utf-8"))
     gen_dir = folder / m["generation"]
-    return {name: pd.read_parquet(gen_dir / fname) for name, fname in m["files"].items()
+    return {name: _read_one(gen_dir / fname) for name, fname in m["files"].items()
             if names is None or name in names}
 
 
@@ -74,14 +93,20 @@ def read_layer_columns(folder: Path, name: str, columns: list[str]) -> pd.DataFr
     if name not in m["files"]:
         return None
     path = folder / m["generation"] / m["files"][name]
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    present = [c for c in columns if c in pq.read_schema(path).names]
-    return pd.read_parquet(path, columns=present)
+    if path.suffix == PARQUET:
+        names = pq.read_schema(path).names
+    else:
+        with pa.memory_map(str(path)) as source:
+            names = pa.ipc.open_file(source).schema.names
+    return _read_one(path, [c for c in columns if c in names])
 
 
-class ParquetIOManager(dg.ConfigurableIOManager):
-    """Frames as Parquet under ``base_dir/<asset key>/<partition>/`` (see the module doc).
+class LayerIOManager(dg.ConfigurableIOManager):
+    """Frames under ``base_dir/<asset key>/<partition>/`` (see the module doc): Parquet for the assets in
+    ``parquet_assets``, Arrow IPC for the others.
 
     ``release_frames``: once a dict of frames is on disk, empty the dict. An in-process run
     (``dg.materialize``, as `archives ingest` runs each agency) captures every step's output object until the
@@ -91,6 +116,7 @@ class ParquetIOManager(dg.ConfigurableIOManager):
 
     base_dir: str
     release_frames: bool = False
+    parquet_assets: list[str] = ["raw"]
 
     def _dir(self, context) -> Path:
         partition = context.asset_partition_key if context.has_asset_partitions else "all"
@@ -101,7 +127,8 @@ class ParquetIOManager(dg.ConfigurableIOManager):
             return
         single = not isinstance(obj, dict)
         frames = {"data": obj} if single else obj
-        gen_dir = write_frames(self._dir(context), frames)
+        fmt = PARQUET if context.asset_key.to_user_string() in self.parquet_assets else ARROW
+        gen_dir = write_frames(self._dir(context), frames, fmt)
         meta = {f"rows/{name}": dg.MetadataValue.int(len(f)) for name, f in frames.items()}
         meta["path"] = dg.MetadataValue.path(str(gen_dir))
         context.add_output_metadata(meta)

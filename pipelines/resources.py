@@ -16,7 +16,7 @@ class PipelineSettings(dg.ConfigurableResource):
     ARCHIVES_LANDING_DIR   collection forms, `<landing>/<agency>/<batch>.*`
     ARCHIVES_FEEDS_DIR     bulk feeds (工商/公安/社保/教育)
     ARCHIVES_FEEDS_URL     the HTTP feed service, for lookups of single records (optional)
-    ARCHIVES_WORK_DIR      intermediate Parquet layers (default var/pipeline)
+    ARCHIVES_WORK_DIR      the stages' layers (raw as Parquet, the rest Arrow IPC; default var/pipeline)
     ARCHIVES_REPORTS_DIR   data-quality reports: scorecards and GX Data Docs (default var/reports)
     ARCHIVES_PII_KEY_FILE  the SM4/HMAC key file of the load (default var/keys/pii.json, created on first use)
     """
@@ -82,10 +82,10 @@ class PipelineSettings(dg.ConfigurableResource):
 
 
 def build_resources(settings: PipelineSettings | None = None, *, release_frames: bool = False) -> dict:
-    """The resources of the code location: ``settings`` and the Parquet ``io_manager`` (``release_frames``:
-    see `ParquetIOManager`; `archives ingest` sets it)."""
-    from .io import ParquetIOManager
+    """The resources of the code location: ``settings`` and the layers' ``io_manager`` (``release_frames``:
+    see `LayerIOManager`; `archives ingest` sets it)."""
+    from .io import LayerIOManager
 
     settings = settings or PipelineSettings.from_env()
-    return {"settings": settings, "io_manager": ParquetIOManager(base_dir=str(settings.work / "layers"),
+    return {"settings": settings, "io_manager": LayerIOManager(base_dir=str(settings.work / "layers"),
                                                                   release_frames=release_frames)}

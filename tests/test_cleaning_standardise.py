@@ -457,6 +457,36 @@ def test_dq_schema_reports_unexplained_cells():
     assert bad["_file"].iloc[0] == "52000001/b.基本信息.csv" and bad["_row"].iloc[0] == 2
 
 
+def test_dq_form_schema_checks_headers_and_lineage_not_cell_values():
+    """The std asset's pandera check (values=False): the frame's form only; the cell rules run on records."""
+    std = standardise(SHEET_PERSON, raw_frame(SHEET_PERSON, [{"档案编号": "A", "姓名": "张三", "性别": "男"}]))
+    std.loc[std.index[0], "性别"] = "X"  # a bad value: not the form schema's business
+    assert failure_cases(std, values=False).empty
+    assert set(failure_cases(std)["column"]) == {"性别"}
+    broken = std.drop(columns=["民族"])
+    broken.loc[broken.index[0], "_row"] = 1  # a spreadsheet row before the header
+    bad = unexplained(broken, values=False)
+    assert {"民族", "_row"} <= set(bad["column"]) | set(bad["failure_case"].astype(str)), bad
+
+
+def test_dq_edge_space_rule_is_pythons_whitespace():
+    """The vectorised 'trimmed' rule (first and last character in a set) agrees with ``re`` and ``\\s``
+    on random text made of every Unicode whitespace character and others, for text and object columns."""
+    import re
+
+    from dq_rules.person_schema import _no_edge_space
+
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+    alphabet = spaces + list("ab张三·.X1") + ["\U0001F600"]
+    rng = random.Random(7)
+    values = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 4))) for _ in range(20000)] + [None]
+    want = [v is None or not re.search(r"^\s|\s$", v) for v in values]
+    assert 1000 < sum(want) < 19000
+    assert _no_edge_space(pd.Series(values, dtype=STR)).tolist() == want
+    assert _no_edge_space(pd.Series(values, dtype=object)).tolist() == want
+    assert _no_edge_space(pd.Series([" 1", 2, None], dtype=object)).tolist() == [False, True, True]
+
+
 def test_standardise_value_for_the_app_form():
     assert standardise_value(SHEET_PERSON, "民族", "苗") == ("苗族", None)
     value, issue = standardise_value(SHEET_PERSON, "出生日期", "2019.03")

@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from pipelines.assets import ASSETS
-from pipelines.io import read_frames, write_frames
+from pipelines.io import read_frames, read_layer_columns, write_frames
 from pipelines.resources import PipelineSettings, build_resources
 
 
@@ -160,12 +160,18 @@ def test_two_agencies_end_to_end(generated, pipeline_db, tmp_path):
         rec = md["records"]
         assert rec["rows_in"].value == md["raw"]["rows_in"].value > 0
         assert rec["rows_in"].value == sum(rec[k].value for k in ("loaded", "quarantined", "duplicate", "correction"))
-        # the layers are Parquet under the work dir, behind a manifest
-        folder = tmp_path / "work" / "layers" / "records" / code
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        persons = folder / manifest["generation"] / manifest["files"]["persons"]
-        assert persons.read_bytes()[:4] == b"PAR1"
-        assert len(pd.read_parquet(persons)) == md["records"]["records"].value
+        # the layers are under the work dir, behind a manifest: raw as Parquet, the working layers Arrow IPC
+        def layer_file(asset, name):
+            folder = tmp_path / "work" / "layers" / asset / code
+            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+            return folder / manifest["generation"] / manifest["files"][name]
+
+        persons = layer_file("records", "persons")
+        assert persons.read_bytes()[:6] == b"ARROW1"
+        assert len(pd.read_feather(persons)) == md["records"]["records"].value
+        raw_persons = layer_file("raw", "基本信息")
+        assert raw_persons.read_bytes()[:4] == b"PAR1"
+        assert len(pd.read_parquet(raw_persons)) >= md["records"]["records"].value
         # loaded into the test database: the agency's persons are its records
         assert md["final"]["persons"].value == md["records"]["records"].value
         assert md["loaded"]["persons_inserted"].value == md["records"]["records"].value
@@ -194,6 +200,14 @@ def test_io_manager_writes_atomically(tmp_path):
     (folder / "g-killed" / "a.parquet").write_bytes(b"PAR1 half written")
     assert read_frames(folder)["a"]["x"].tolist() == ["3", "4"]
     assert read_frames(tmp_path / "nothing") is None
+    # both formats round-trip the same frame (text with NA, integers, nullable integers)
+    frame = pd.DataFrame({"t": pd.Series(["甲", None, "c"], dtype="str"), "n": [1, 2, 3],
+                          "m": pd.Series([1, None, 3], dtype="Int64")})
+    for fmt in (".parquet", ".arrow"):
+        write_frames(folder / fmt, {"f": frame}, fmt)
+        back = read_frames(folder / fmt)["f"]
+        pd.testing.assert_frame_equal(back, frame)
+        assert read_layer_columns(folder / fmt, "f", ["m", "absent"]).columns.tolist() == ["m"]
 
 
 def test_bad_file_in_one_agency_does_not_block_another(generated, bad_landing, pipeline_db, tmp_path):

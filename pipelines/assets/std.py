@@ -1,7 +1,10 @@
 """Stage *standardise*: raw sheets → canonical values + ``_issues`` / ``_changes``.
 
-Check beside it: pandera (`dq_rules.person_schema.unexplained`) on the 基本信息
-frame — every cell that is not in canonical form must carry an issue.
+Check beside it: pandera (`dq_rules.person_schema`, ``values=False``) on the 基本信息 frame — every
+header of the contract present, lineage complete, text columns.  The per-cell rules (every cell not in
+canonical form carries an issue) run once, on the merged records (`records` asset), whose every value
+comes from a std row: both passes cost 48 of the full migration's CPU seconds, the std one adding
+nothing the records one misses among the values that are loaded.
 """
 
 import time
@@ -15,10 +18,11 @@ from pipelines.partitions import AGENCY_PARTITIONS
 from .raw import sheets_of
 
 
-def pandera_result(frame, *, records: bool = False, check_name: str = "pandera_person_schema") -> dg.AssetCheckResult:
+def pandera_result(frame, *, records: bool = False, values: bool = True,
+                   check_name: str = "pandera_person_schema") -> dg.AssetCheckResult:
     from dq_rules.person_schema import unexplained
 
-    bad = unexplained(frame, records=records)
+    bad = unexplained(frame, records=records, values=values)
     meta = {"rows": len(frame), "unexplained_failures": len(bad)}
     if len(bad):
         meta["sample"] = dg.MetadataValue.md("```\n" + bad.head(20).astype(str).to_string(index=False) + "\n```")
@@ -31,7 +35,7 @@ def pandera_result(frame, *, records: bool = False, check_name: str = "pandera_p
     kinds={"pandas", "parquet"},
     description="标准化: every value in the contract's canonical form where the cell alone allows it.",
     check_specs=[dg.AssetCheckSpec("pandera_person_schema", asset="std",
-                                   description="基本信息: no failing cell without an issue explaining it (pandera)")],
+                                   description="基本信息: the contract's headers, lineage and text columns (pandera; cell rules on records)")],
 )
 def std(context: dg.AssetExecutionContext, raw: dict):
     t0 = time.perf_counter()
@@ -45,7 +49,7 @@ def std(context: dg.AssetExecutionContext, raw: dict):
         yield dg.AssetCheckResult(check_name="pandera_person_schema", passed=True,
                                   metadata={"rows": 0, "note": "no 基本信息 sheet read"})
     else:
-        yield pandera_result(person)
+        yield pandera_result(person, values=False)
 
 
 CHECKS: list = []

@@ -671,6 +671,7 @@ def propose_employers(records: pd.DataFrame, work: pd.DataFrame | None, registry
     # every distinct name that is not already a registry name of its row's USCC / a current name: matched
     # once, in bulk (exact tiers here, fuzzy tiers possibly in worker processes)
     wanted: list = []
+    work_current = None  # which 工作经历 names are a current registry name (one Arrow lookup, used twice)
     if EMP in records.columns:
         emp = records[EMP].astype("str")
         if USCC in records.columns:
@@ -683,7 +684,8 @@ def propose_employers(records: pd.DataFrame, work: pd.DataFrame | None, registry
         wanted.extend(emp[emp.notna() & ~same].unique().tolist())
     if work is not None and EMP in work.columns and len(work):
         wn = work[EMP].astype("str")
-        wanted.extend(wn[wn.notna().to_numpy() & ~_is_current(wn, idx)].unique().tolist())
+        work_current = _is_current(wn, idx)
+        wanted.extend(wn[wn.notna().to_numpy() & ~work_current].unique().tolist())
     cache: dict[str, Match] = idx.match_many(wanted, workers=workers)
 
     def match(name: str) -> Match:
@@ -699,7 +701,7 @@ def propose_employers(records: pd.DataFrame, work: pd.DataFrame | None, registry
                                                              ids, usable, match)
         out.append(props)
     if work is not None and EMP in work.columns and len(work):
-        out.append(_work_rows(records, work, idx, reg_name, match, person_company, social_company))
+        out.append(_work_rows(records, work, idx, reg_name, match, person_company, social_company, work_current))
     out = [o for o in out if len(o)]
     return pd.concat(out, ignore_index=True) if out else empty_proposals()
 
@@ -885,11 +887,12 @@ def _person_rows(records, registry, idx: NameIndex, reg_name, reg_uscc, social, 
     return props, person_company, social_company
 
 
-def _work_rows(records, work, idx: NameIndex, reg_name, match, person_company, social_company):
+def _work_rows(records, work, idx: NameIndex, reg_name, match, person_company, social_company,
+               current: np.ndarray | None = None):
     names = work[EMP].astype("str")
     notna = names.notna().to_numpy()
     vals = names.to_numpy(dtype=object)
-    todo = np.flatnonzero(notna & ~_is_current(names, idx))
+    todo = np.flatnonzero(notna & ~(_is_current(names, idx) if current is None else current))
     if not len(todo):
         return empty_proposals()
     # the person of each work row (for the tie-break of the current job)
