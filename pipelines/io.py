@@ -93,14 +93,9 @@ def read_layer_columns(folder: Path, name: str, columns: list[str]) -> pd.DataFr
     if name not in m["files"]:
         return None
     path = folder / m["generation"] / m["files"][name]
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    import pyarrow.dataset as ds
 
-    if path.suffix == PARQUET:
-        names = pq.read_schema(path).names
-    else:
-        with pa.memory_map(str(path)) as source:
-            names = pa.ipc.open_file(source).schema.names
+    names = ds.dataset(path, format="parquet" if path.suffix == PARQUET else "ipc").schema.names
     return _read_one(path, [c for c in columns if c in names])
 
 

@@ -15,7 +15,7 @@ from pipelines.partitions import AGENCY_PARTITIONS
 @dg.asset(
     partitions_def=AGENCY_PARTITIONS,
     group_name="migration",
-    kinds={"pandas", "parquet"},
+    kinds={"pandas", "arrow"},
     description="定稿: persons, child rows, 待核实 items, repair log and 隔离 rows as the load writes them.",
     check_specs=[dg.AssetCheckSpec("final_consistent", asset="final",
                                    description="one row per 档案编号; review items and child rows name loaded persons; 隔离 rows have a reason")],

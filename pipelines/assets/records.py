@@ -33,7 +33,7 @@ def gx_result(frame) -> dg.AssetCheckResult:
 @dg.asset(
     partitions_def=AGENCY_PARTITIONS,
     group_name="migration",
-    kinds={"pandas", "parquet"},
+    kinds={"pandas", "arrow"},
     description="合并批次: records, child rows, quarantine (隔离), orphans and every input row's bucket.",
     check_specs=[
         dg.AssetCheckSpec("row_accounting", asset="records",

@@ -16,7 +16,7 @@ from pipelines.resources import PipelineSettings
 @dg.asset(
     partitions_def=AGENCY_PARTITIONS,
     group_name="migration",
-    kinds={"pandas", "parquet"},
+    kinds={"pandas", "arrow"},
     description="外部数据核对修复: records repaired against 公安/工商/社保/教育 feeds; repair log + review queue.",
     check_specs=[dg.AssetCheckSpec("feeds_available", asset="repaired",
                                    description="no repair step skipped for a missing or malformed feed (WARN)")],

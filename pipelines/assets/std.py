@@ -32,7 +32,7 @@ def pandera_result(frame, *, records: bool = False, values: bool = True,
 @dg.asset(
     partitions_def=AGENCY_PARTITIONS,
     group_name="migration",
-    kinds={"pandas", "parquet"},
+    kinds={"pandas", "arrow"},
     description="标准化: every value in the contract's canonical form where the cell alone allows it.",
     check_specs=[dg.AssetCheckSpec("pandera_person_schema", asset="std",
                                    description="基本信息: the contract's headers, lineage and text columns (pandera; cell rules on records)")],

@@ -888,11 +888,12 @@ def _person_rows(records, registry, idx: NameIndex, reg_name, reg_uscc, social, 
 
 
 def _work_rows(records, work, idx: NameIndex, reg_name, match, person_company, social_company,
-               current: np.ndarray | None = None):
+               current: np.ndarray):
+    """`current`: which 工作经历 names are a current registry name (`_is_current`, computed once by the caller)."""
     names = work[EMP].astype("str")
     notna = names.notna().to_numpy()
     vals = names.to_numpy(dtype=object)
-    todo = np.flatnonzero(notna & ~(_is_current(names, idx) if current is None else current))
+    todo = np.flatnonzero(notna & ~current)
     if not len(todo):
         return empty_proposals()
     # the person of each work row (for the tie-break of the current job)
