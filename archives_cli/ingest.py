@@ -77,6 +77,7 @@ def _materialize_one(code: str, settings_values: dict, use_instance: bool) -> di
     import dagster as dg
 
     from pipelines.assets import partitioned_assets
+    from pipelines.io import consumer_counts, drop_handed_over
     from pipelines.resources import PipelineSettings, build_resources
 
     global _WORKER_INSTANCE
@@ -88,13 +89,17 @@ def _materialize_one(code: str, settings_values: dict, use_instance: bool) -> di
             _WORKER_INSTANCE = get_instance()
         else:
             _WORKER_INSTANCE = dg.DagsterInstance.ephemeral()
-    resources = build_resources(PipelineSettings(**settings_values), release_frames=True)
     # the reports are built once after all agencies (`_build_reports`), not per agency
     assets = [a for a in partitioned_assets() if a.key.to_user_string() != "dq_scorecard"]
+    resources = build_resources(PipelineSettings(**settings_values), release_frames=True,
+                                hand_over=consumer_counts(assets))
     t_run = time.perf_counter()
-    result = dg.materialize(assets, partition_key=code, resources=resources,
-                            instance=_WORKER_INSTANCE, raise_on_error=False,
-                            tags={"archives/trigger": "archives ingest"}, run_config=QUIET)
+    try:
+        result = dg.materialize(assets, partition_key=code, resources=resources,
+                                instance=_WORKER_INSTANCE, raise_on_error=False,
+                                tags={"archives/trigger": "archives ingest"}, run_config=QUIET)
+    finally:
+        drop_handed_over()
     run_seconds = round(time.perf_counter() - t_run, 3)
     steps = _step_seconds(_WORKER_INSTANCE, result.run_id)
     stages = {}

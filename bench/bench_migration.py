@@ -27,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
-from machine import describe, run_measured  # noqa: E402
+from machine import LAST_CPU, describe, run_measured  # noqa: E402
 
 RESULTS = HERE / "results"
 SERVER = os.environ.get("BENCH_MYSQL_SERVER", "mysql+pymysql://root@127.0.0.1:3306")
@@ -106,15 +106,13 @@ def floor_load(url: str, work: Path) -> dict:
             frame = pd.read_sql(sa.text(f"select * from {t}"), conn)
             rows = {c: frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in cols}
             del frame
-            path = bulk._write_tsv(cols, rows)
+            path = bulk._write_file(cols, rows)
             try:
                 conn.exec_driver_sql(f"drop table if exists floor_{t}")
                 conn.exec_driver_sql(f"create table floor_{t} like {t}")
                 conn.commit()
                 t0 = time.perf_counter()
-                col_list = ", ".join(f"`{c}`" for c in cols)
-                conn.exec_driver_sql(f"LOAD DATA LOCAL INFILE '{path}' INTO TABLE floor_{t} CHARACTER SET utf8mb4 "
-                                     f"FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' ({col_list})")
+                conn.exec_driver_sql(bulk.load_data_sql(path, f"floor_{t}", cols))
                 conn.commit()
                 out[t] = {"rows": len(rows[cols[0]]), "seconds": round(time.perf_counter() - t0, 3)}
                 conn.exec_driver_sql(f"drop table floor_{t}")
@@ -148,10 +146,11 @@ def main(argv=None) -> dict:
               "--workers", str(args.workers), "--json", str(summary_file)]
     os.environ.update(env)
     res, wall, peak = _run(ingest, env)
+    cpu_1 = dict(LAST_CPU)
     first = json.loads(summary_file.read_text(encoding="utf-8"))
     counts_1 = _counts(url)
     if args.first_only:
-        print(json.dumps({"wall_seconds": round(wall, 1), "peak_pss_gib": round(peak / 2**30, 2),
+        print(json.dumps({"wall_seconds": round(wall, 1), "peak_pss_gib": round(peak / 2**30, 2), "cpu_seconds": cpu_1,
                           "summary": {k: v for k, v in first.items() if k not in ("unchanged",)},
                           "counts": counts_1}, ensure_ascii=False, indent=1, default=str))
         return {}
@@ -188,6 +187,7 @@ def main(argv=None) -> dict:
         "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                                  cwd=ROOT).stdout.strip(),
         "first_run": {"wall_seconds": round(wall, 1), "peak_pss_gib": round(peak / 2**30, 2), "returncode": res.returncode,
+                      "cpu_seconds": cpu_1,
                       "summary": first, "counts": counts_1},
         "floor_load_data": floor,
         "ratio_to_floor": round(wall / floor["total_seconds"], 1) if floor["total_seconds"] else None,

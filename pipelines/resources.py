@@ -81,11 +81,13 @@ class PipelineSettings(dg.ConfigurableResource):
         return Path(self.reports_dir) if self.reports_dir else self.work.parent / "reports"
 
 
-def build_resources(settings: PipelineSettings | None = None, *, release_frames: bool = False) -> dict:
-    """The resources of the code location: ``settings`` and the layers' ``io_manager`` (``release_frames``:
-    see `LayerIOManager`; `archives ingest` sets it)."""
+def build_resources(settings: PipelineSettings | None = None, *, release_frames: bool = False,
+                    hand_over: dict[str, int] | None = None) -> dict:
+    """The resources of the code location: ``settings`` and the layers' ``io_manager`` (``release_frames``,
+    ``hand_over``: see `LayerIOManager`; `archives ingest` sets them)."""
     from .io import LayerIOManager
 
     settings = settings or PipelineSettings.from_env()
     return {"settings": settings, "io_manager": LayerIOManager(base_dir=str(settings.work / "layers"),
-                                                                  release_frames=release_frames)}
+                                                                  release_frames=release_frames,
+                                                                  hand_over=dict(hand_over or {}))}

@@ -407,3 +407,55 @@ def test_sigkill_during_the_load_then_rerun_equals_an_uninterrupted_run(db, fina
         if engine.dialect.name != "sqlite":
             with server.connect() as conn:
                 conn.execute(sa.text(f"drop database if exists {name}"))
+
+
+# text a LOAD DATA file could garble: separators, quotes at every position, the NULL markers as data
+AWKWARD_TEXT = ["tab\there", "quote\"inside", "\"", "\"\"", "\"\t\"", "a\"\t", "\t\"", "end\"", "\"start",
+                "line\nbreak", "cr\r\nlf", "\"\n\"", "back\\slash", "\\", "\\N", "NULL", "null", "", " ", "中文，全角　空格",
+                "emoji 😀", "\\t not a tab", "x" * 300]
+
+
+def test_bulk_writes_keep_every_value(database_url):
+    """insert_rows and update_rows (LOAD DATA on MySQL, executemany on SQLite) give back exactly what they
+    were given: awkward text, NULL beside the words NULL and \\N, numbers, decimals, dates, timestamps, flags."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from pipelines.load import bulk
+
+    md = sa.MetaData()
+    t = sa.Table("bulk_probe", md, sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+                 sa.Column("txt", sa.Text), sa.Column("short", sa.String(32)), sa.Column("num", sa.BigInteger),
+                 sa.Column("dec", sa.Numeric(6, 3)), sa.Column("day", sa.Date), sa.Column("at", sa.DateTime),
+                 sa.Column("at6", sa.DateTime().with_variant(sa.dialects.mysql.DATETIME(fsp=6), "mysql")),
+                 sa.Column("flag", sa.Boolean), sa.Column("version", sa.Integer, nullable=False))
+    engine = loader_engine(database_url)
+    md.create_all(engine)
+    n = len(AWKWARD_TEXT) + 2
+    texts = [*AWKWARD_TEXT, None, None]
+    rows = {"id": list(range(1, n + 1)), "txt": texts,
+            "short": [None if v is None else v[:32] for v in texts],
+            "num": [None if i % 5 == 0 else i * 10**12 for i in range(n)],
+            "dec": [None if i % 4 == 0 else Decimal(i) / 8 for i in range(n)],
+            "day": [None if i % 3 == 0 else dt.date(1990, 1, 1) + dt.timedelta(days=97 * i) for i in range(n)],
+            "at": [dt.datetime(2026, 11, 24, 8, 30, 5) + dt.timedelta(minutes=i) for i in range(n)],
+            "at6": [None if i % 6 == 0 else dt.datetime(2026, 1, 1, 0, 0, 1, 123456) for i in range(n)],
+            "flag": [None if i % 7 == 0 else i % 2 == 0 for i in range(n)], "version": [1] * n}
+
+    def read_back():
+        with engine.connect() as conn:
+            got = conn.execute(sa.select(t).order_by(t.c.id)).mappings().all()
+        return {c: [r[c] for r in got] for c in rows}
+
+    with engine.begin() as conn:
+        assert bulk.insert_rows(conn, t, rows) == n
+    assert read_back() == rows
+    changed = {"id": rows["id"], "txt": list(reversed(texts)), "short": rows["short"][::-1],
+               "num": rows["num"][::-1], "dec": rows["dec"], "day": rows["day"], "at": rows["at"],
+               "at6": rows["at6"], "flag": [None if f is None else not f for f in rows["flag"]]}
+    with engine.begin() as conn:
+        assert bulk.update_rows(conn, t, changed) == n
+    back = read_back()
+    assert back == {**changed, "version": [2] * n}
+    md.drop_all(engine)
+    engine.dispose()

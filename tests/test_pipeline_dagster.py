@@ -210,6 +210,59 @@ def test_io_manager_writes_atomically(tmp_path):
         assert read_layer_columns(folder / fmt, "f", ["m", "absent"]).columns.tolist() == ["m"]
 
 
+def test_io_manager_hands_over_what_it_wrote_to_the_consumers_of_the_run(tmp_path, monkeypatch):
+    """With hand_over, the consumers of a layer get the tables just written (equal to reading the files,
+    which are written all the same) without reading them; after the last consumer nothing is kept; a layer
+    rewritten by another process in between is read from its files."""
+    from pipelines import io
+
+    frame = pd.DataFrame({"t": pd.Series(["甲", None, "c"], dtype="str"), "n": [1, 2, 3],
+                          "m": pd.Series([1, None, 3], dtype="Int64"), "o": ["x", None, "z"]}, index=[5, 6, 7])
+    seen = {}
+
+    @dg.asset
+    def made():
+        return {"f": frame, "side": frame[["n"]]}
+
+    @dg.asset
+    def first(made: dict):
+        seen["first"] = made
+        return None
+
+    @dg.asset(ins={"made": dg.AssetIn(metadata={"frames": ["side"]})})
+    def second(made: dict):
+        seen["second"] = made
+        return None
+
+    assets = [made, first, second]
+    manager = io.LayerIOManager(base_dir=str(tmp_path / "layers"), hand_over=io.consumer_counts(assets))
+    assert manager.hand_over == {"made": 2}
+    reads = []
+    real_read = io._read_one
+    monkeypatch.setattr(io, "_read_one", lambda *a, **k: reads.append(a) or real_read(*a, **k))
+    assert dg.materialize(assets, resources={"io_manager": manager}).success
+    assert reads == [] and io._HANDED == {}
+    on_disk = read_frames(tmp_path / "layers" / "made" / "all")
+    assert list(seen["first"]) == ["f", "side"] and list(seen["second"]) == ["side"]
+    for name in ("f", "side"):
+        pd.testing.assert_frame_equal(seen["first"][name], on_disk[name])
+    pd.testing.assert_frame_equal(seen["second"]["side"], on_disk["side"])
+    # another process rewrites the layer between the write and the load: the files win
+    monkeypatch.undo()
+    real_write = io.write_frames
+
+    def write_then_rewritten(folder, frames, fmt=io.ARROW, tables=None):
+        gen_dir = real_write(folder, frames, fmt, tables)
+        real_write(folder, {"f": frame.head(1), "side": frame.head(1)[["n"]]}, fmt)
+        return gen_dir
+
+    monkeypatch.setattr(io, "write_frames", write_then_rewritten)
+    seen.clear()
+    assert dg.materialize(assets, resources={"io_manager": manager}).success
+    assert len(seen["first"]["f"]) == 1 and len(seen["second"]["side"]) == 1
+    assert io._HANDED == {}
+
+
 def test_bad_file_in_one_agency_does_not_block_another(generated, bad_landing, pipeline_db, tmp_path):
     out, (a, b) = generated
     settings = pipeline_db(bad_landing, out / "feeds", tmp_path / "work")

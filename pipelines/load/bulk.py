@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import tempfile
 import uuid
-from decimal import Decimal
 
-import numpy as np
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 
 from archives_domain.db import make_engine
@@ -36,80 +34,79 @@ def is_mysql(conn: sa.Connection) -> bool:
     return conn.dialect.name == "mysql"
 
 
-def _tsv(v) -> str:
-    if v is None:
-        return "\\N"
+# The LOAD DATA file: tab-separated, every value in double quotes (a quote inside doubled), NULL unquoted.
+# Written by Arrow's CSV writer (C++), a third of the time of joining Python strings; no escape character,
+# so backslashes and the text "\\N" or "NULL" are data like any other.
+LOAD_FORMAT = ("CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' OPTIONALLY ENCLOSED BY '\"' ESCAPED BY '' "
+               "LINES TERMINATED BY '\\n'")
+_WRITE_OPTIONS = None
+
+
+def _text(v) -> str | None:
+    """A value Arrow could not type with its column (mixed kinds), as the text MySQL reads into the column."""
+    if v is None or v is pd.NA or (isinstance(v, float) and v != v):  # NaN too
+        return None
     if isinstance(v, bool):
         return "1" if v else "0"
-    if isinstance(v, (dt.datetime,)):
+    if isinstance(v, dt.datetime):
         return v.isoformat(sep=" ")
-    if isinstance(v, (dt.date, int, Decimal, float)):
-        return str(v) if not isinstance(v, dt.date) else v.isoformat()
-    return str(v).translate(_ESCAPES)
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return str(v)
 
 
-_SPECIAL = re.compile(r"[\\\t\n\r]")
-_SPECIAL_TEXT = re.compile(r"[\t\n\r]|\\(?!N)")
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-NULL = "\\N"
-
-
-def _column_text(values: list) -> list[str]:
-    """One column as LOAD DATA text: backslash, tab and newlines escaped, NULL written \\N."""
-    values = values if isinstance(values, list) else list(values)
-    texts = [NULL if v is None else v for v in values]
+def _arrow_column(values) -> pa.Array:
+    """One column of the LOAD DATA file: typed by Arrow (text, integers, decimals, dates, timestamps), flags
+    as 0/1, timestamps without a fraction when they have none; a column of mixed kinds as text."""
     try:
-        joined = "".join(texts)  # a TypeError: not all text (dates, numbers, flags)
-        nulls = values.count(None)
-    except TypeError:
-        return _converted(values)
-    # escaping is rare: look for the special characters once over the whole column (the only backslashes
-    # allowed unescaped are those of the NULL markers)
-    if _SPECIAL_TEXT.search(joined) or joined.count(NULL) != nulls:
-        return [NULL if v is None else (v.translate(_ESCAPES) if _SPECIAL.search(v) else v) for v in values]
-    return texts
-
-
-def _converted(values: list) -> list[str]:
-    """Dates, timestamps, numbers, flags (and any text among them): each distinct value converted once."""
-    first = values[0] if values else None
-    if first is not None and first is not pd.NA and not (isinstance(first, float) and first != first):
+        arr = pa.array(values, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        arr = pa.array([_text(v) for v in values], type=pa.string())
+    t = arr.type
+    if pa.types.is_boolean(t):
+        arr = arr.cast(pa.int8())
+    elif pa.types.is_timestamp(t):
         try:
-            if values.count(first) == len(values):  # one value throughout (timestamps, versions, actors)
-                return [_tsv(first)] * len(values)
-        except TypeError:  # an NA among them
+            arr = arr.cast(pa.timestamp("s", tz=t.tz))  # safe cast: fails when a fraction would be lost
+        except pa.ArrowInvalid:
             pass
-    if all(type(v) is int for v in values if v is not None):  # ids, sequence numbers: all distinct
-        return [NULL if v is None else str(v) for v in values]
-    cache: dict = {}
-    out = []
-    for v in values:
-        if v is None or v is pd.NA or (isinstance(v, float) and v != v):  # NaN too
-            out.append(NULL)
-            continue
-        t = cache.get(v)
-        if t is None:
-            t = cache[v] = _tsv(v)
-        out.append(t)
-    return out
+    elif pa.types.is_null(t):
+        arr = pa.nulls(len(arr), pa.string())
+    elif not (pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_integer(t)
+              or pa.types.is_floating(t) or pa.types.is_decimal(t) or pa.types.is_date(t)
+              or pa.types.is_timestamp(t)):
+        arr = pa.array([_text(v) for v in values], type=pa.string())
+    return arr
 
 
-def _write_tsv(columns: list[str], rows: dict[str, list]) -> str:
+def _write_file(columns: list[str], rows: dict[str, list]) -> str:
+    """The rows as a LOAD DATA file (`LOAD_FORMAT`) in a new temporary file; its path."""
+    import pyarrow.csv as pacsv
+
+    global _WRITE_OPTIONS
+    if _WRITE_OPTIONS is None:
+        _WRITE_OPTIONS = pacsv.WriteOptions(include_header=False, delimiter="\t", quoting_style="all_valid",
+                                            null_string="NULL", batch_size=8192)
+    table = pa.table([_arrow_column(rows[c]) for c in columns], names=[f"c{i}" for i in range(len(columns))])
     fd, path = tempfile.mkstemp(prefix="archives-load-", suffix=".tsv")
-    texts = [_column_text(rows[c]) for c in columns]
-    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write("\n".join(map("\t".join, zip(*texts))))
-        fh.write("\n")
+    os.close(fd)
+    try:
+        pacsv.write_csv(table, path, write_options=_WRITE_OPTIONS)
+    except BaseException:
+        os.unlink(path)
+        raise
     return path
 
 
+def load_data_sql(path: str, table_name: str, columns: list[str]) -> str:
+    col_list = ", ".join(f"`{c}`" for c in columns)
+    return f"LOAD DATA LOCAL INFILE '{path}' INTO TABLE `{table_name}` {LOAD_FORMAT} ({col_list})"
+
+
 def _load_data(conn: sa.Connection, table_name: str, columns: list[str], rows: dict[str, list]) -> int:
-    path = _write_tsv(columns, rows)
+    path = _write_file(columns, rows)
     try:
-        col_list = ", ".join(f"`{c}`" for c in columns)
-        sql = (f"LOAD DATA LOCAL INFILE '{path}' INTO TABLE `{table_name}` CHARACTER SET utf8mb4 "
-               f"FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' ({col_list})")
-        return conn.exec_driver_sql(sql).rowcount
+        return conn.exec_driver_sql(load_data_sql(path, table_name, columns)).rowcount
     finally:
         os.unlink(path)
 
