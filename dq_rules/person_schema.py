@@ -14,7 +14,7 @@ and the merged records (whose every value comes from a std row) get the per-cell
 cell: ``row`` (frame index), ``_file``, ``_row`` (spreadsheet row), ``column``,
 ``check``, ``failure_case``, ``explained`` (the row's ``_issues`` names that
 field — a known, reported problem).  ``unexplained(frame)`` keeps the others:
-an asset check passes when it is empty.
+an asset check passes when it is empty (it sets the explained cells aside before validating).
 
 Rules only (no mechanism beyond pandera): the code sets come from
 `archives_domain.codes` (seeds/data), formats from the contract.
@@ -195,7 +195,39 @@ def failure_cases(frame: pd.DataFrame, *, records: bool = False, values: bool = 
     return fc[list(FAILURE_COLUMNS)].reset_index(drop=True)
 
 
+# columns the frame-wide checks read (has_identity, unique_key): never set aside, or a check would fail
+# on a cell it did not look at
+_FRAME_CHECK_COLUMNS = frozenset({"_agency", "档案编号", "姓名", "公民身份号码"})
+
+
+def _explained_set_aside(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` (a shallow copy) with every cell an issue of its row names set to NA — known, reported
+    problems — so that lazy validation collects only the others: building pandera's failure cases for the
+    thousands of explained cells of a large agency cost more than the checks themselves."""
+    if "_issues" not in frame.columns or not len(frame):
+        return frame
+    issues = frame["_issues"].to_numpy(dtype=object, na_value=None)
+    at: dict[str, list[int]] = {}
+    for pos in np.flatnonzero((issues != "[]") & (issues != None)).tolist():  # noqa: E711 - elementwise
+        try:
+            found = json.loads(issues[pos])
+        except (TypeError, ValueError):
+            continue  # not JSON: the json_list check reports the row
+        for field in {e.get("field") for e in found if isinstance(e, dict)}:
+            if field in frame.columns and field not in _FRAME_CHECK_COLUMNS and not str(field).startswith("_"):
+                at.setdefault(field, []).append(pos)
+    if not at:
+        return frame
+    out = frame.copy(deep=False)
+    for field, rows in at.items():
+        col = out[field].copy()
+        col.iloc[rows] = None
+        out[field] = col
+    return out
+
+
 def unexplained(frame: pd.DataFrame, *, records: bool = False, values: bool = True) -> pd.DataFrame:
-    """The failing cells that no issue of their row explains (an asset check passes when empty)."""
-    fc = failure_cases(frame, records=records, values=values)
+    """The failing cells that no issue of their row explains (an asset check passes when empty). The
+    explained cells are set aside before validating (`_explained_set_aside`): the same answer, faster."""
+    fc = failure_cases(_explained_set_aside(frame) if values else frame, records=records, values=values)
     return fc[~fc["explained"].astype(bool)].reset_index(drop=True)

@@ -63,6 +63,13 @@ class PipelineSettings(dg.ConfigurableResource):
 
         return loader_engine(self.database_url)
 
+    def loader_engine(self):
+        """The process's shared loader engine (`pipelines.load.bulk.shared_loader_engine`): not disposed by
+        the caller."""
+        from pipelines.load.bulk import shared_loader_engine
+
+        return shared_loader_engine(self.database_url)
+
     @property
     def landing(self) -> Path:
         return Path(self.landing_dir)

@@ -457,6 +457,26 @@ def test_dq_schema_reports_unexplained_cells():
     assert bad["_file"].iloc[0] == "52000001/b.基本信息.csv" and bad["_row"].iloc[0] == 2
 
 
+def test_dq_unexplained_sets_explained_cells_aside_with_the_same_answer():
+    """`unexplained` validates with the explained cells set aside; it finds exactly the failing cells of
+    the full validation that no issue explains — on rows mixing explained and unexplained failures, an
+    explained ID (a column the frame-wide checks read, never set aside) and records mode."""
+    rows = [{"档案编号": f"A{i}", "姓名": "张三", "性别": "男", "出生日期": ["1990.3", "1990-02-30", "1990-01-01"][i % 3],
+             "公民身份号码": ["110101199003070011", "1101011990030700", "520102199001011234"][i % 3],
+             "毕业时间": ["2012.07", "2012-07-01", "2012年"][i % 3]} for i in range(30)]
+    std = standardise(SHEET_PERSON, raw_frame(SHEET_PERSON, rows))
+    std.loc[std.index[::4], "性别"] = "X"  # unexplained, some in rows with explained failures
+    std.loc[std.index[1::5], "联系电话"] = "12"
+    for records in (False, True):
+        every = failure_cases(std, records=records)
+        assert every["explained"].any() and (~every["explained"]).any()  # both kinds are there
+        want = every[~every["explained"]]
+        got = unexplained(std, records=records)
+        key = lambda f: sorted(zip(f["row"].tolist(), f["column"].tolist(), f["check"].astype(str).tolist()))
+        assert key(got) == key(want)
+        assert "公民身份号码" in set(every.loc[every["explained"], "column"])  # the explained ID stayed in view
+
+
 def test_dq_form_schema_checks_headers_and_lineage_not_cell_values():
     """The std asset's pandera check (values=False): the frame's form only; the cell rules run on records."""
     std = standardise(SHEET_PERSON, raw_frame(SHEET_PERSON, [{"档案编号": "A", "姓名": "张三", "性别": "男"}]))

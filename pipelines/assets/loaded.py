@@ -32,7 +32,7 @@ def loaded(context: dg.AssetExecutionContext, settings: PipelineSettings, final:
 
     agency = context.partition_key
     codec = settings.codec()
-    engine = settings.engine()
+    engine = settings.loader_engine()
     try:
         verify_keys(engine, codec)
         stats = quality_stats(final, records)
@@ -46,7 +46,8 @@ def loaded(context: dg.AssetExecutionContext, settings: PipelineSettings, final:
                                                                        P.c.data_source == "采集表")).scalars())
             q_db = conn.execute(sa.select(sa.func.count()).select_from(Q).where(Q.c.agency_code == agency)).scalar()
     finally:
-        engine.dispose()
+        if engine.dialect.name != "mysql":  # (the MySQL engine is the process's, kept for the next agency)
+            engine.dispose()
     want = set(final["persons"]["档案编号"])
     q_want = len(final["quarantine"].drop_duplicates(["来源文件", "工作表", "行号"])) if len(final["quarantine"]) else 0
     meta = {

@@ -47,6 +47,14 @@ def _str(values) -> pd.Series:
     return s.where(s.notna(), None)
 
 
+def _text(col: pd.Series) -> pd.Series | np.ndarray:
+    """A column's values as text for the final frames: a text column as it is (Arrow-backed: no conversion
+    per value; the layer file holds the same either way), any other as objects with missing as None."""
+    if isinstance(col.dtype, pd.StringDtype):
+        return col
+    return _str(col.to_numpy(dtype=object)).to_numpy(dtype=object)
+
+
 def _na(v) -> bool:
     return v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or v == ""
 
@@ -60,15 +68,15 @@ def _child_frame(sheet: str, frame: pd.DataFrame | None) -> tuple[pd.DataFrame, 
     orphan = frame["_orphan"].fillna(False).astype(bool) if "_orphan" in frame.columns else \
         pd.Series(False, index=frame.index)
     kept = frame[~orphan.to_numpy()]
-    out = pd.DataFrame(index=kept.index)
-    out[KEY] = kept[KEY].astype(object)
-    out["_seq"] = kept.groupby(KEY, sort=False).cumcount().astype("int64") + 1
+    cols = {KEY: kept[KEY].astype(object), "_seq": kept.groupby(KEY, sort=False).cumcount().astype("int64") + 1}
     for h in headers:
-        out[h] = _str(kept[h].to_numpy(dtype=object)) if h in kept.columns else None
-        out[h] = out[h].to_numpy(dtype=object)
+        cols[h] = _text(kept[h]) if h in kept.columns else np.full(len(kept), None, dtype=object)
     src = kept["_source"] if "_source" in kept.columns else pd.Series(pd.NA, index=kept.index)
-    out["_source"] = [SOURCE_FORM if _na(s) else FEED_SOURCE.get(s, str(s)[:8]) for s in src.tolist()]
-    return out, orphan
+    codes, uniques = pd.factorize(src.to_numpy(dtype=object, na_value=None), use_na_sentinel=True)
+    names = np.array([FEED_SOURCE.get(s, str(s)[:8]) if not _na(s) else SOURCE_FORM for s in uniques] + [SOURCE_FORM],
+                     dtype=object)
+    cols["_source"] = names[codes]
+    return pd.DataFrame(cols, index=kept.index), orphan
 
 
 def _unresolved_issues(sheet: str, before: pd.DataFrame | None, after: pd.DataFrame | None,
@@ -131,10 +139,12 @@ def final_frames(records: dict, repaired: dict, raw: dict | None = None) -> dict
     """The frames the load writes (module docstring)."""
     persons_in = repaired["records"]
     person_headers = list(SHEET_COLUMNS[SHEET_PERSON])
-    persons = pd.DataFrame(index=persons_in.index)
-    for h in person_headers:
-        persons[h] = _str(persons_in[h].to_numpy(dtype=object)).to_numpy(dtype=object) if h in persons_in.columns else None
-    persons["_batches"] = persons_in["_batches"].astype(object) if "_batches" in persons_in.columns else None
+    n = len(persons_in)
+    cols = {h: _text(persons_in[h]) if h in persons_in.columns else np.full(n, None, dtype=object)
+            for h in person_headers}
+    cols["_batches"] = persons_in["_batches"].astype(object) if "_batches" in persons_in.columns else \
+        np.full(n, None, dtype=object)
+    persons = pd.DataFrame(cols, index=persons_in.index)
     status = repaired.get("status")
     for h in STATUS_HEADERS:
         persons[h] = None
