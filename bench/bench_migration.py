@@ -248,10 +248,12 @@ def _markdown(out: dict) -> str:
         lines.append(f"| {stage} | {s['rows'].get(stage, '')} | {secs} | {steps.get(stage, '')} |")
     lines.append("(sums over the 103 agencies and both workers)")
     lines += ["", f"- agencies loop wall: {s.get('seconds_agencies')} s (initial load with deferred person indexes: "
-              f"{s.get('initial_load')}; dropping and rebuilding them: {s.get('seconds_indexes')} s); "
+              f"{s.get('initial_load')}; dropping and rebuilding them: {s.get('seconds_indexes')} s, the rebuild "
+              f"beside the reports and analytics); after the agencies: {s.get('seconds_after_agencies')} s wall; "
               f"一人多档 sweep: {s.get('seconds_sweep')} s; reports: {s.get('reports', {}).get('seconds')} s; "
               f"analytics: {(s.get('analytics') or {}).get('seconds')} s",
-              f"- **first run wall: {f['wall_seconds']} s, peak PSS {f['peak_pss_gib']} GiB** (budget 300 s, 8 GB)",
+              f"- **first run wall: {f['wall_seconds']} s, peak PSS {f['peak_pss_gib']} GiB** (budget 300 s, 8 GB); "
+              f"CPU seconds: {f.get('cpu_seconds')}",
               f"- floor (bare LOAD DATA of the final tables): {out['floor_load_data']['total_seconds']} s "
               f"→ ratio whole/floor **{out['ratio_to_floor']}×**",
               f"- floor per table: " + ", ".join(f"{k} {v['rows']} rows {v['seconds']} s"
