@@ -49,3 +49,26 @@ def test_wrong_key_file_stops_with_a_clear_message(database_url, tmp_path):
     env["ARCHIVES_PII_KEY_FILE"] = str(tmp_path / "missing.json")
     code, out = _run(["db", "upgrade"], env)
     assert code == 2 and "找不到个人信息密钥文件" in out
+
+
+def _environment_value(name):
+    return os.environ.get(name)
+
+
+def test_ingest_workers_start_with_the_heap_on_huge_pages(monkeypatch):
+    """The worker processes of `archives ingest` start with WORKER_ENV (glibc's malloc on transparent huge
+    pages); the parent's environment is as before afterwards; a value the operator set is kept."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    from archives_cli.ingest import WORKER_ENV, _worker_environment
+
+    monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
+    with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn")) as pool, _worker_environment():
+        seen = pool.submit(_environment_value, "GLIBC_TUNABLES").result()
+    assert seen == WORKER_ENV["GLIBC_TUNABLES"] == "glibc.malloc.hugetlb=1"
+    assert "GLIBC_TUNABLES" not in os.environ
+    monkeypatch.setenv("GLIBC_TUNABLES", "glibc.malloc.arena_max=2")
+    with _worker_environment():
+        assert os.environ["GLIBC_TUNABLES"] == "glibc.malloc.arena_max=2"
+    assert os.environ["GLIBC_TUNABLES"] == "glibc.malloc.arena_max=2"

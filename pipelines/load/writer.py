@@ -462,13 +462,8 @@ def sweep_multi_archive(engine: sa.Engine, codec: PiiCodec, run_id: str) -> int:
 
     `load_agency` flags what it can see, but two agencies loading side by side do not see each other's
     uncommitted records, and the initial migration defers it altogether; `archives ingest` therefore sweeps
-    once after all agencies (idempotent: records already flagged get nothing new).
-
-    One statement finds the holders (a grouped scan and a semi-join): it needs no index on the blind index,
-    so the initial migration sweeps before its deferred indexes are rebuilt."""
+    once after all agencies (idempotent: records already flagged get nothing new)."""
     dup = sa.select(P.c.id_number_bidx).where(P.c.id_number_bidx.is_not(None)).group_by(
         P.c.id_number_bidx).having(sa.func.count() > 1)
-    holders = sa.select(P.c.id, P.c.agency_code, P.c.archive_no, P.c.id_number_bidx).where(
-        P.c.id_number_bidx.in_(dup.scalar_subquery()))
     with engine.begin() as conn:
-        return _flag_groups(conn, codec, conn.execute(holders).all(), run_id, _now())
+        return _flag_groups(conn, codec, _holders(conn, list(conn.execute(dup).scalars())), run_id, _now())
