@@ -241,7 +241,7 @@ def _markdown(out: dict) -> str:
     lines = [f"# Migration benchmark {out['date']}", "",
              f"Machine: {out['machine']}", f"Workers: {out['workers']}", f"MariaDB: {out.get('server')}", "",
              f"Commit: {out.get('commit', '')}", "",
-             "| stage | rows | stage's own seconds | step seconds (with its checks and Parquet IO) |",
+             "| stage | rows | stage's own seconds | step seconds (with its checks and layer IO) |",
              "|---|---:|---:|---:|"]
     steps = s.get("seconds_steps", {})
     for stage, secs in s["seconds"].items():

@@ -99,20 +99,20 @@ def write_frames(folder: Path, frames: dict[str, pd.DataFrame], fmt: str = ARROW
     return gen_dir
 
 
-def _generation(folder: Path) -> str | None:
+def _manifest(folder: Path) -> dict | None:
+    """The manifest of the layer under `folder` ({"generation", "files"}), None when there is none."""
     manifest = folder / MANIFEST
     if not manifest.exists():
         return None
-    return json.loads(manifest.read_text(encoding="utf-8"))["generation"]
+    return json.loads(manifest.read_text(encoding="utf-8"))
 
 
 def read_frames(folder: Path, names: list[str] | None = None) -> dict[str, pd.DataFrame] | None:
     """The frames (only `names`, when given) of the current generation under `folder`, or None when there
     is none."""
-    manifest = folder / MANIFEST
-    if not manifest.exists():
+    m = _manifest(folder)
+    if m is None:
         return None
-    m = json.loads(manifest.read_text(encoding="utf-8"))
     gen_dir = folder / m["generation"]
     return {name: _read_one(gen_dir / fname) for name, fname in m["files"].items()
             if names is None or name in names}
@@ -120,11 +120,8 @@ def read_frames(folder: Path, names: list[str] | None = None) -> dict[str, pd.Da
 
 def read_layer_columns(folder: Path, name: str, columns: list[str]) -> pd.DataFrame | None:
     """Some columns of one frame of the current generation under `folder` (None when there is none)."""
-    manifest = folder / MANIFEST
-    if not manifest.exists():
-        return None
-    m = json.loads(manifest.read_text(encoding="utf-8"))
-    if name not in m["files"]:
+    m = _manifest(folder)
+    if m is None or name not in m["files"]:
         return None
     path = folder / m["generation"] / m["files"][name]
     import pyarrow.dataset as ds
@@ -165,8 +162,9 @@ class LayerIOManager(dg.ConfigurableIOManager):
     ``release_frames``: once a dict of frames is on disk, empty the dict. An in-process run
     (``dg.materialize``, as `archives ingest` runs each agency) captures every step's output object until the
     run ends, so without this all six stages' frames of an agency stay in memory together (4 GB for the
-    largest agency instead of the largest stage's share). Downstream steps read the layer back from disk
-    either way; an asset must not use its output dict after yielding it.
+    largest agency instead of the largest stage's share). Downstream steps get the layer from its files (or
+    the tables just written: ``hand_over``) either way; an asset must not use its output dict after
+    yielding it.
 
     ``hand_over``: {asset key: number of consuming steps in the run} — keep the written tables in the process
     for that many loads (module doc); empty: every load reads the files."""
@@ -218,7 +216,7 @@ class LayerIOManager(dg.ConfigurableIOManager):
         kept = _HANDED.get(str(folder))
         if kept is None:
             return None
-        if _generation(folder) != kept.generation:  # rewritten by another process: the files are the truth
+        if (_manifest(folder) or {}).get("generation") != kept.generation:  # rewritten by another process: the files are the truth
             _HANDED.pop(str(folder), None)
             return None
         frames = {name: _frame(t) for name, t in kept.tables.items() if names is None or name in names}
