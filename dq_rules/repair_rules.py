@@ -34,6 +34,11 @@ RULES: dict[str, dict] = {
                             "text": "姓名是公安数据中的曾用名，保留并记录"},
     "name_mismatch_review": {"confidence": 0.0, "feed": "police_population",
                              "text": "姓名与公安数据不一致"},
+    # 姓名 of an ID the 公安 data lacks: against 社保 / 教育 (not the name authority: differences go to review)
+    "name_variant_feed": {"confidence": 0.95, "feed": "social_security",
+                          "text": "公安数据无此身份证号码；姓名与社保/教育数据只差繁简体或间隔号写法"},
+    "name_mismatch_feed": {"confidence": 0.0, "feed": "social_security",
+                           "text": "公安数据无此身份证号码；姓名与社保/教育数据不一致，请核实"},
     # 出生日期 (from the valid ID)
     "birth_date_from_id": {"confidence": 0.99, "feed": None,
                            "text": "出生日期只有年月或日期不存在，按身份证号码补正"},

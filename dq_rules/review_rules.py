@@ -37,6 +37,7 @@ CATEGORY = {
 #: the category of a repair rule sent to review, by the rule's prefix (first match wins)
 RULE_CATEGORY = (
     ("id_", "身份证号待核实"),
+    ("name_mismatch_feed", "姓名与社保/教育数据不一致"),
     ("name", "姓名与公安数据不一致"),
     ("employer_changed", "单位与社保不一致"),
     ("employer", "单位名称待核实"),

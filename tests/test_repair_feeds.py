@@ -121,7 +121,7 @@ def test_a_missing_feed_stops_only_the_steps_that_need_it(tmp_path):
     (d / "police_population.csv").unlink()
     _write(d / "education.csv", "")
     res = repair(_records(), None, None, Feeds(d))
-    assert set(res.skipped) == {"ids", "names", "graduation_dates", "study"}
+    assert set(res.skipped) == {"ids", "names", "names_unregistered", "graduation_dates", "study"}
     assert "未找到公安人口数据文件" in res.skipped["ids"]
     # birth date (no feed), employer from 社保 (rule 8), status from 社保 went on
     assert res.records.at[0, "出生日期"] == "1990-01-01"
@@ -136,6 +136,8 @@ def test_without_social_the_employer_step_runs_without_rule_8(tmp_path):
     res = repair(_records(), None, None, Feeds(d))
     assert "employers" not in res.skipped and "employers.rule8" in res.skipped
     assert "social_status" in res.skipped
+    # the names of IDs the register lacks: checked against 教育 alone
+    assert "names_unregistered" not in res.skipped and "names_unregistered.social_security" in res.skipped
     assert pd.isna(res.records.at[0, "工作单位"])
 
 

@@ -200,6 +200,52 @@ def test_name_variants_against_the_police_name():
     assert "A3" not in set(res.review["档案编号"])         # a former name is noted, not queued
 
 
+def _feed(name, *rows) -> pd.DataFrame:
+    cols = FEEDS[name].columns
+    return pd.DataFrame([{**dict.fromkeys(cols), **r} for r in rows], columns=list(cols))
+
+
+def test_name_of_an_id_the_register_lacks_is_checked_against_social_and_education():
+    """An ID missing from 公安: its 姓名 against 社保 and 教育 — a traditional/dot variant is changed, any
+    other difference (a homophone included: no register to confirm it) goes to review with the feeds' names,
+    the same name or an ID no feed holds stays; an ID the register holds is the register's business only."""
+    ids = [valid_id(f"5201021991020210{i}") for i in range(8)]
+    pol = police({"公民身份号码": ids[0], "姓名": "张伟", "出生日期": "1991-02-02"})
+    social = _feed("social_security", {"公民身份号码": ids[0], "姓名": "张三"},  # the register decides for ids[0]
+                   {"公民身份号码": ids[1], "姓名": "张斌"}, {"公民身份号码": ids[2], "姓名": "陈静"},
+                   {"公民身份号码": ids[4], "姓名": "王芳"}, {"公民身份号码": ids[6], "姓名": "李四"})
+    education = _feed("education", {"公民身份号码": ids[1], "姓名": "张斌", "院校名称": "贵州大学"},
+                      {"公民身份号码": ids[3], "姓名": "刘洋", "院校名称": "贵州大学"},
+                      {"公民身份号码": ids[3], "姓名": "刘洋", "院校名称": "贵州师范大学"},
+                      {"公民身份号码": ids[6], "姓名": "李肆", "院校名称": "贵州大学"})
+    recs = records(
+        {"姓名": "张伟", "公民身份号码": ids[0]},      # in the register, agrees: 社保's other name is no matter
+        {"姓名": "张彬", "公民身份号码": ids[1]},      # homophone of 社保 and 教育's 张斌: review, not changed
+        {"姓名": "陳靜", "公民身份号码": ids[2]},      # traditional form of 社保's 陈静: changed
+        {"姓名": "刘洋", "公民身份号码": ids[3]},      # as 教育 (two degrees): nothing
+        {"姓名": "王芳", "公民身份号码": ids[4]},      # as 社保: nothing
+        {"姓名": "赵敏", "公民身份号码": ids[5]},      # in no feed: nothing to say
+        {"姓名": "李思", "公民身份号码": ids[6]},      # the feeds disagree with each other too: review, both names
+        {"姓名": "孙七", "公民身份号码": typo(ids[7], 15), "issues": [("公民身份号码", "id_checksum")]},  # untrusted
+    )
+    feeds = Feeds.from_tables({"police_population": pol, "social_security": social, "education": education})
+    res = repair(recs, None, None, feeds, steps=["ids", "names", "names_unregistered"])
+    assert list(res.records["姓名"]) == ["张伟", "张彬", "陈静", "刘洋", "王芳", "赵敏", "李思", "孙七"]
+    log = res.log.set_index("档案编号")
+    assert log.at["A2", "rule"] == "name_variant_feed" and bool(log.at["A2", "applied"])
+    review = res.review[res.review["field"] == "姓名"].set_index("档案编号")
+    assert sorted(review.index) == ["A1", "A6"]  # (A7: its ID is in review, its name is not compared)
+    assert review.at["A1", "rule"] == "name_mismatch_feed"
+    assert json.loads(review.at["A1", "candidates"]) == ["张斌"]
+    assert sorted(json.loads(review.at["A6", "candidates"])) == ["李四", "李肆"]
+    # without 社保 the step goes on with 教育 alone
+    alone = repair(recs, None, None, Feeds.from_tables({"police_population": pol, "education": education}),
+                   steps=["ids", "names", "names_unregistered"])
+    assert "names_unregistered.social_security" in alone.skipped
+    names_review = alone.review[alone.review["field"] == "姓名"]
+    assert list(alone.records["姓名"])[2] == "陳靜" and sorted(names_review["档案编号"]) == ["A1", "A6"]
+
+
 def test_name_of_an_untrusted_id_is_left_alone():
     pol = police({"公民身份号码": GOOD, "姓名": "李文杰"})
     res = run(records({"姓名": "李文结", "公民身份号码": GOOD, "issues": [("公民身份号码", "id_checksum")]}), pol)

@@ -9,6 +9,7 @@ queue; every proposal is in the repair log. A step whose feed is missing, empty 
 |---|---|---|
 | ``ids`` — 公民身份号码 with a wrong check character | 公安 | `identity.propose_ids` |
 | ``names`` — 姓名 against the register of the same ID | 公安 | `names.propose_names` |
+| ``names_unregistered`` — 姓名 of an ID the register lacks | 社保, 教育 | `names.propose_names_unregistered` |
 | ``birth_dates`` — month-only / impossible 出生日期 from the ID | — | `identity.propose_birth_dates` |
 | ``employers`` — 工作单位, USCC (基本信息), 工作单位 (工作经历); rule 8 | 工商 (+ 社保) | `employers` |
 | ``graduation_dates`` — month-only 毕业时间 | 教育 | `education.propose_graduation_dates` |
@@ -36,10 +37,12 @@ from .log import (
 
 __all__ = ["repair", "RepairResult", "STEPS", "STEP_FEEDS", "LOG_COLUMNS", "REVIEW_COLUMNS", "PROPOSAL_COLUMNS"]
 
-STEPS = ("ids", "names", "birth_dates", "employers", "graduation_dates", "study", "social_status")
+STEPS = ("ids", "names", "names_unregistered", "birth_dates", "employers", "graduation_dates", "study",
+         "social_status")
 STEP_FEEDS = {
     "ids": ("police_population",),
     "names": ("police_population",),
+    "names_unregistered": ("police_population",),  # 社保 / 教育: whichever is there
     "birth_dates": (),
     "employers": ("business_registry",),       # 社保 optional: without it rule 8 is skipped
     "graduation_dates": ("education",),
@@ -111,6 +114,17 @@ def repair(records: pd.DataFrame, study: pd.DataFrame | None = None, work: pd.Da
 
     # 2. names, birth dates
     p = run("names", lambda: names.propose_names(records, ids, usable, feeds.police()))
+    if p is not None:
+        pending.append(p)
+    def _names_unregistered():
+        others = []
+        for name, get in (("social_security", feeds.social), ("education", feeds.education)):
+            try:
+                others.append(get())
+            except FeedError as exc:
+                skipped[f"names_unregistered.{name}"] = exc.message
+        return names.propose_names_unregistered(records, ids, usable, feeds.police(), others)
+    p = run("names_unregistered", _names_unregistered)
     if p is not None:
         pending.append(p)
     p = run("birth_dates", lambda: identity.propose_birth_dates(records, ids, usable))

@@ -14,6 +14,12 @@ register, the form's 姓名 is compared with the register's:
 
 Vectorised: the register is joined by ID (Arrow hash lookup) and names compared column-wise; only the rows
 that differ are examined one by one.
+
+A person may be missing from the register (contract: feeds.md). For a trusted ID the register does not
+hold, `propose_names_unregistered` compares the 姓名 with those 社保 and 教育 hold for the ID (clean, but
+not the name authority): a difference of traditional forms or dots → change (``name_variant_feed``);
+any other → review with the feeds' names as candidates (``name_mismatch_feed``), never a change — a
+homophone the register cannot confirm stays for a clerk.
 """
 from __future__ import annotations
 
@@ -27,7 +33,7 @@ from pipelines.feeds import KeyIndex
 
 from .log import SHEET_PERSON, empty_proposals, fold_name, make_proposals, na
 
-__all__ = ["propose_names", "same_sound"]
+__all__ = ["propose_names", "propose_names_unregistered", "same_sound"]
 
 NAME, BIRTH, SEX = "姓名", "出生日期", "性别"
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -105,4 +111,47 @@ def propose_names(records: pd.DataFrame, ids: pd.Series, usable: pd.Series, poli
                 news.append(pn), rules.append("name_homophone_police"), kinds.append("change"), cands.append([])
                 continue
         news.append(None), rules.append("name_mismatch_review"), kinds.append("review"), cands.append([pn])
+    return make_proposals(SHEET_PERSON, records, rows, NAME, olds, news, rules, candidates=cands, kind=kinds)
+
+
+def _feed_names(feed, ids: pd.Series) -> dict:
+    """{row label: set of the feed's 姓名 for the row's ID} (a KeyIndex or a MultiKeyIndex)."""
+    if hasattr(feed, "rows_for"):
+        rows = feed.rows_for(ids, [NAME])
+        return {q: set(g.dropna()) for q, g in rows.groupby("_query", sort=False)[NAME]}
+    pos = feed.positions(ids)
+    names = feed.column_at(NAME, pos)
+    return {label: {n} for label, n in zip(ids.index, names) if n is not None}
+
+
+def propose_names_unregistered(records: pd.DataFrame, ids: pd.Series, usable: pd.Series, police: KeyIndex,
+                               others: list) -> pd.DataFrame:
+    """姓名 of trusted IDs absent from the register, against the names of `others` (社保 / 教育 indexes:
+    see the module doc)."""
+    if NAME not in records.columns or not others:
+        return empty_proposals()
+    sel = usable & records[NAME].notna()
+    idx = records.index[sel.to_numpy()]
+    if not len(idx):
+        return empty_proposals()
+    idx = idx[police.positions(ids.loc[idx]) < 0]
+    if not len(idx):
+        return empty_proposals()
+    found: dict = {}
+    for feed in others:
+        for label, names in _feed_names(feed, ids.loc[idx]).items():
+            found.setdefault(label, set()).update(names)
+    rows, olds, news, rules, kinds, cands = [], [], [], [], [], []
+    for label in idx:
+        names = found.get(label)
+        name = records.at[label, NAME]
+        if not names or name in names:
+            continue
+        folded = {fold_name(n): n for n in sorted(names)}
+        rows.append(label), olds.append(name)
+        if len(folded) == 1 and fold_name(name) in folded:
+            news.append(folded[fold_name(name)]), rules.append("name_variant_feed"), kinds.append("change")
+            cands.append([])
+        else:
+            news.append(None), rules.append("name_mismatch_feed"), kinds.append("review"), cands.append(sorted(names))
     return make_proposals(SHEET_PERSON, records, rows, NAME, olds, news, rules, candidates=cands, kind=kinds)
