@@ -715,13 +715,14 @@ def _feed_run(generated, engine, tmp_path, break_feeds):
 def test_missing_feed_stops_only_the_steps_that_need_it(generated, engine, tmp_path):
     md, checks = _feed_run(generated, engine, tmp_path, lambda d: (d / "education.csv").unlink())
     skipped = md["repaired"]["skipped"].value
-    assert set(skipped) == {"graduation_dates", "study"}, skipped
+    # (the names of IDs the register lacks: checked against 社保 alone, noted)
+    assert set(skipped) == {"graduation_dates", "study", "names_unregistered.education"}, skipped
     assert all("教育" in m for m in skipped.values())
     assert not checks["feeds_available"].passed
     assert checks["feeds_available"].severity == dg.AssetCheckSeverity.WARN
     assert checks["loaded_matches_final"].passed
     steps = md["repaired"]["step_seconds"].value
-    assert {"ids", "names", "employers", "social_status"} <= set(steps)
+    assert {"ids", "names", "names_unregistered", "employers", "social_status"} <= set(steps)
 
 
 def test_malformed_feed_stops_only_the_steps_that_need_it(generated, engine, tmp_path):
@@ -731,7 +732,7 @@ def test_malformed_feed_stops_only_the_steps_that_need_it(generated, engine, tmp
 
     md, checks = _feed_run(generated, engine, tmp_path, drop_id_column)
     skipped = md["repaired"]["skipped"].value
-    assert set(skipped) == {"social_status", "employers.rule8"}, skipped
+    assert set(skipped) == {"social_status", "employers.rule8", "names_unregistered.social_security"}, skipped
     assert all("公民身份号码" in m for m in skipped.values()), skipped
     assert not checks["feeds_available"].passed
     assert checks["loaded_matches_final"].passed
