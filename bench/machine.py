@@ -40,21 +40,26 @@ def _pss_bytes(pid: int) -> int | None:
     return None
 
 
-def tree_rss_bytes(root_pid: int) -> int:
-    """Memory of a process and all its descendants (PSS where the kernel gives it, else RSS)."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    page = os.sysconf("SC_PAGE_SIZE")
+def _processes():
+    """(pid, command name, the /proc/<pid>/stat fields after the name) of every process now running."""
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat", encoding="utf-8") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
+                head, rest = fh.read().rsplit(")", 1)
         except OSError:
             continue
-        pid, ppid = int(entry), int(fields[1])
-        children.setdefault(ppid, []).append(pid)
+        yield int(entry), head.split("(", 1)[1], rest.split()
+
+
+def tree_rss_bytes(root_pid: int) -> int:
+    """Memory of a process and all its descendants (PSS where the kernel gives it, else RSS)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    page = os.sysconf("SC_PAGE_SIZE")
+    for pid, _name, fields in _processes():
+        children.setdefault(int(fields[1]), []).append(pid)
         rss[pid] = int(fields[21]) * page
     total, stack = 0, [root_pid]
     while stack:
@@ -68,16 +73,8 @@ def tree_rss_bytes(root_pid: int) -> int:
 def server_cpu_seconds(name: str = "mariadbd") -> float | None:
     """CPU seconds (user + system) the database server has used so far (None when not found)."""
     tick = os.sysconf("SC_CLK_TCK")
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="utf-8") as fh:
-                head, rest = fh.read().rsplit(")", 1)
-        except OSError:
-            continue
-        if head.split("(", 1)[1] == name:
-            fields = rest.split()
+    for _pid, command, fields in _processes():
+        if command == name:
             return (int(fields[11]) + int(fields[12])) / tick
     return None
 
