@@ -20,6 +20,6 @@ def export(out, agencies, fmt):
     codec = codec_from_settings(c.settings)
     verify_keys(c.engine, codec, register=False)
     res = run_export(c.engine, codec, out, list(agencies) or None, fmt=fmt,
-                     audit_key=chain.audit_key(codec.keyring))
+                     audit_key=chain.audit_key(codec.keyring, c.settings))
     rows = "，".join(f"{k} {v:,}" for k, v in res.rows.items())
     click.echo(f"已导出 {len(res.agencies)} 个机构至 {res.out}：{rows}；隔离 {res.quarantined:,} 行；用时 {res.seconds:.1f} 秒")

@@ -44,7 +44,7 @@ def create(username: str, password: str, roles: tuple[str, ...], agency: str, na
     from archives_domain.accounts.users import AccountError, create_user
     from archives_domain.pii.store import codec_from_settings
     c = _ctx()
-    key = audit.audit_key(codec_from_settings(c.settings).keyring)
+    key = audit.audit_key(codec_from_settings(c.settings).keyring, c.settings)
     with Session(c.engine) as session:
         ensure_builtin_roles(session)
         try:

@@ -22,6 +22,9 @@ class Settings:
     database_url: str
     pii_key_file: Path
     pii_key_file_explicit: bool
+    # Where the audit chain's signed checkpoints go (archives_domain.audit_anchor); None: under var_dir.
+    # Production points ARCHIVES_AUDIT_ANCHOR at an append-only store the database account cannot reach.
+    audit_anchor_file: Path | None = None
 
     @classmethod
     def from_env(cls, environ: os._Environ | dict | None = None) -> "Settings":
@@ -34,7 +37,12 @@ class Settings:
             database_url=env.get("DATABASE_URL") or default_db,
             pii_key_file=Path(key_file) if key_file else var_dir / "keys" / "pii.json",
             pii_key_file_explicit=bool(key_file),
+            audit_anchor_file=Path(env["ARCHIVES_AUDIT_ANCHOR"]) if env.get("ARCHIVES_AUDIT_ANCHOR") else None,
         )
+
+    @property
+    def audit_anchor(self) -> Path:
+        return self.audit_anchor_file or self.var_dir / "audit" / "anchor.log"
 
     @property
     def is_sqlite(self) -> bool:
