@@ -1,4 +1,4 @@
-"""`archives db …`: migrations, reference data, health check, key rotation."""
+"""`archives db …`: migrations, reference data, health check, key rotation, least-privilege accounts."""
 from __future__ import annotations
 
 import sys
@@ -13,7 +13,7 @@ def _ctx():
 
 @click.group()
 def db() -> None:
-    """数据库：迁移、基础数据、检查、密钥轮换。"""
+    """数据库：迁移、基础数据、检查、密钥轮换、最小权限账号。"""
 
 
 @db.command()
@@ -75,6 +75,47 @@ def rotate_key(batch: int) -> None:
         if n:
             click.echo(f"{name}: {n}")
     click.echo(f"已用新密钥重新加密 {total} 个值；旧密钥保留在密钥文件中（标记为停用）。")
+
+
+@db.command()
+@click.option("--host", default="%", show_default=True, help="账号的主机部分（如 10.0.%、应用服务器地址）")
+@click.option("--keep", is_flag=True, help="已存在的账号保留原口令（默认重新生成口令）")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="另将三个连接串写入此文件（权限 0600），供部署读取")
+@click.option("--suffix", default="", help="账号名后缀（同一服务器上有多套实例时区分，如 archives_app_test）")
+@click.option("--dw-database", default=None, help="分析库名（默认 ARCHIVES_DW_DATABASE 或 <库名>_dw）")
+def accounts(host: str, keep: bool, out: str | None, suffix: str, dw_database: str | None) -> None:
+    """以属主账号（如 root）创建或更新三个最小权限账号（archives_app/etl/bi）并输出其连接串；仅适用于 MySQL/MariaDB。"""
+    import os
+
+    from archives_domain.db_accounts import AccountsError, create_accounts
+    c = _ctx()
+    try:
+        made = create_accounts(c.engine, host=host, suffix=suffix, keep=keep,
+                               dw_database=dw_database or os.environ.get("ARCHIVES_DW_DATABASE") or None)
+    except AccountsError as exc:
+        click.secho(str(exc), fg="red", err=True)
+        sys.exit(1)
+    for a in made:
+        note = "（口令未改）" if a.password is None else ""
+        click.echo(f"{ENV_NAMES[a.role]}={a.url}  # {ROLE_LABELS[a.role]}{note}")
+    if out:
+        _write_private(out, "".join(f"{ENV_NAMES[a.role]}={a.url}\n" for a in made if a.password is not None))
+        click.echo(f"已写入 {out}（权限 0600）")
+    click.echo("口令仅显示这一次；迁移增加数据表后请以 --keep 重新执行以授予新表的权限。")
+
+
+ENV_NAMES = {"app": "ARCHIVES_APP_DATABASE_URL", "etl": "ARCHIVES_ETL_DATABASE_URL", "bi": "ARCHIVES_BI_DATABASE_URL"}
+ROLE_LABELS = {"app": "应用与运维命令：业务表读写，审计日志只可追加",
+               "etl": "数据迁移与分析流水线", "bi": "报表工具：只读分析库"}
+
+
+def _write_private(path: str, content: str) -> None:
+    import os
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an existing file keeps its mode on open: set it
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(content)
 
 
 def _safe_url(engine) -> str:
