@@ -290,3 +290,28 @@ def test_cli_verify_fails_on_the_probes_truncation_naming_the_anchor(database_ur
         assert "锚点" in result.output and f"第 {ids[3]} 条" in result.output, result.output
     finally:
         engine.dispose()
+
+
+def test_the_app_anchors_what_its_requests_audit(ops_app, engine, ops_settings):
+    """Every writer of the installation anchors: the web app's audited login lands in the anchor file of
+    its settings, after the commit, and the probe's truncation is then found with the app's own key."""
+    from conftest import INITIAL_PASSWORD
+    from ops_http import login
+    key = ops_app.config["ARCHIVES_AUDIT_KEY"]
+    assert key.anchor.path == ops_settings.audit_anchor
+    login(ops_app.test_client(), "clerk1", INITIAL_PASSWORD)
+    with engine.connect() as conn:
+        last_id, last_mac = conn.execute(sa.text("select last_id, last_mac from audit_chain_head")).one()
+    newest = json.loads(_lines(key.anchor.path)[-1])
+    assert (newest["id"], newest["mac"]) == (last_id, last_mac)
+    assert audit.find_break(engine, key) is None
+    with engine.connect() as conn:
+        first = conn.execute(sa.text("select min(id) from audit_log")).scalar()
+    if first != last_id:
+        _truncate_and_rewrite_head(engine, first)
+    else:  # one entry only: delete it and reset the head to the genesis
+        with engine.begin() as conn:
+            conn.execute(sa.text("delete from audit_log"))
+            conn.execute(sa.text("update audit_chain_head set last_id = null, last_mac = :g"), {"g": GENESIS_MAC})
+    broken = audit.find_break(engine, key)
+    assert broken is not None and "锚点" in broken.reason

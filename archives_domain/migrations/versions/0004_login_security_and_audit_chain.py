@@ -3,8 +3,9 @@
 等保三级 login controls on ab_user (password age and forced change, lockout,
 single session, last login shown to the user, TOTP secret), the password
 history, and the audit chain head (the lock row that serialises appends).
-On MySQL/MariaDB it also takes UPDATE and DELETE on audit_log away from the
-account that runs it, unless that account is root (see docs/security.md).
+Grants are not a migration's business: migrations run as the owner account,
+and the programs run as the least-privilege accounts of `archives db accounts`
+(archives_app may only SELECT and INSERT audit_log; see docs/security.md).
 
 Revision ID: 0004
 Revises: 0003
@@ -72,29 +73,19 @@ def upgrade() -> None:
     bind.execute(sa.text("insert into audit_chain_head (id, last_id, last_mac, entries) values (1, :i, :m, :n)"),
                  {"i": last[0] if last else None, "m": last[1] if last else GENESIS_MAC, "n": count})
     if bind.dialect.name == "mysql":
-        _revoke_audit_changes(bind)
+        _note_grants()
 
 
-def _revoke_audit_changes(bind) -> None:
-    """Append-only at the database: no UPDATE/DELETE on audit_log for the app account.
+def _note_grants() -> None:
+    """Says where the append-only grant comes from.
 
-    Root (the development and CI account) keeps them so that tests can prove
-    that tampering is detected. A privilege granted database-wide (db.*) can
-    not be taken back table by table in MySQL; then the migration says so and
-    the administrator applies the table-level grants of docs/security.md.
+    Earlier this revision revoked UPDATE/DELETE on audit_log from the migrating
+    account; but that account is the owner (it must alter every table), and
+    MySQL cannot take one table out of a database-wide grant anyway. The app's
+    account is made by `archives db accounts` with SELECT/INSERT on audit_log.
     """
-    user = bind.execute(sa.text("select current_user()")).scalar()
-    name, _, host = user.rpartition("@")
-    if name == "root":
-        log.info("审计日志只追加：当前为 root 账号，未回收 audit_log 的 UPDATE/DELETE 权限")
-        return
-    db = bind.execute(sa.text("select database()")).scalar()
-    try:
-        bind.execute(sa.text(f"revoke update, delete on `{db}`.`audit_log` from '{name}'@'{host}'"))
-        log.info("已回收 %s 对 audit_log 的 UPDATE/DELETE 权限", user)
-    except sa.exc.DBAPIError as exc:
-        log.warning("未能回收 %s 对 audit_log 的 UPDATE/DELETE 权限（%s）；请按 docs/security.md "
-                    "以表级授权代替库级授权", user, exc.orig)
+    log.info("审计日志只追加由 archives db accounts 创建的 archives_app 账号保证（仅 SELECT/INSERT audit_log），"
+             "迁移账号为属主账号，不受此限；见 docs/security.md")
 
 
 def downgrade() -> None:
