@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField,
+from wtforms import (BooleanField, HiddenField, SelectField, SelectMultipleField, StringField,
                      TextAreaField)
 from ..i18n import N_, _l
 from wtforms.validators import DataRequired, Length, Optional, Regexp
@@ -65,11 +65,10 @@ class AgencyForm(FlaskForm):
 
 
 class UserForm(FlaskForm):
-    """用户 (系统管理 → 用户管理); the initial password only when creating."""
+    """用户 (系统管理 → 用户管理). No password: a 安全管理员's confirmation issues it (三员分立)."""
     username = StringField(_l("用户名"), validators=[DataRequired(message=_l("请输入用户名")), Length(max=64),
                                               Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("用户名只能含字母、数字、_ . -"))])
     first_name = StringField(_l("姓名"), validators=[DataRequired(message=_l("请输入姓名")), Length(max=64)])
     agency_code = SelectField(_l("所属存档机构"), validators=[DataRequired(message=_l("请选择存档机构"))])
     roles = SelectMultipleField(_l("角色"), validators=[Optional()])
-    password = PasswordField(_l("初始口令"), validators=[Optional(), Length(max=128)])
     active = BooleanField(_l("启用"))
