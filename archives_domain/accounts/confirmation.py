@@ -76,9 +76,9 @@ def propose(s: Session, user: User, *, by: str, reason: str) -> RoleConfirmation
 
 
 def pending(s: Session) -> list[tuple[User, RoleConfirmation]]:
-    return list(s.execute(select(User, RoleConfirmation).join(RoleConfirmation, RoleConfirmation.user_id == User.id)
-                          .where(RoleConfirmation.status == PENDING)
-                          .order_by(RoleConfirmation.proposed_at, User.username)).tuples())
+    rows = s.execute(select(User, RoleConfirmation).join(RoleConfirmation, RoleConfirmation.user_id == User.id)
+                     .where(RoleConfirmation.status == PENDING).order_by(RoleConfirmation.proposed_at, User.username))
+    return [(u, c) for u, c in rows]
 
 
 def initial_password(username: str) -> str:
