@@ -170,7 +170,7 @@ class NoticeView(BaseView):
         form.group_ids.choices, form.user_ids.choices = ns.group_choices(s), ns.user_choices(s)
         if not form.validate_on_submit() or not (form.group_ids.data or form.user_ids.data):
             errors = [str(e) for f in (form.title, form.body) for e in f.errors]
-            flash(_("发布失败：请填写标题、正文，并至少选择一个用户组或用户") + "".join(f"；{e}" for e in errors), "danger")
+            flash(_("发布失败：请填写标题、正文，并至少选择一个用户组或用户") + "".join(f" {e}" for e in errors), "danger")
             return redirect(url_for("WorkbenchView.index"))
         if not _valid_recipients(form) or ns.body_too_long(sanitize_html(form.body.data)):
             errors = form.user_ids.errors + form.group_ids.errors
