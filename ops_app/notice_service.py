@@ -1,16 +1,29 @@
-"""通知公告: templates, notices, recipients (user groups or users), received notices and read markers."""
+"""通知公告: templates, notices, recipients (user groups or users), received notices and read markers.
+
+Scope (issue 13, defect 2): notices and their 文字模板 belong to the publishing agency. A manager
+sees, edits and republishes those of its data scope (`ops_app.scope`: a 业务负责人 its agency and
+the agencies below); a 系统管理员, who holds 发布通知公告 but sees no business data, its own
+agency's. Another agency's notice is a 404. The 发布者 and the addressed users are users of
+that scope; the 发布者 must hold 发布通知公告.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import abort, g
 from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.orm import Session
 
+from archives_domain.accounts import grants
 from archives_domain.models import Notice, NoticeRead, NoticeRecipient
 from archives_domain.models.base import now_utc
-from archives_domain.models.security import Group, User, user_group
+from archives_domain.accounts.roles import ADMIN_ROLES
+from archives_domain.models.security import Group, Role, User, user_group, user_role
 
+from .access import CAPABILITIES, can
 from .i18n import _
+from .scope import in_scope, visible_agency_codes
+from .security import permissions as P
 
 NOTICE_TYPES = ("通知", "提示", "关注", "政策")
 MODULE = ("系统管理", "通知公告")
@@ -92,9 +105,61 @@ def publish(s: Session, notice: Notice, group_ids: list[int], user_ids: list[int
 
 
 def group_choices(s: Session) -> list[tuple[int, str]]:
-    return [(g.id, g.label or g.name) for g in s.scalars(select(Group).order_by(Group.name))]
+    return [(grp.id, grp.label or grp.name) for grp in s.scalars(select(Group).order_by(Group.name))]
+
+
+def scope_codes(s: Session, user=None) -> frozenset[str]:
+    """The agencies whose notices the user manages (see the module docstring)."""
+    user = user if user is not None else g.user
+    codes = visible_agency_codes(s, user)
+    if not codes and user.agency_code and can(user, "notice.publish"):
+        return frozenset({user.agency_code})
+    return codes
+
+
+def get_in_scope(s: Session, model, pk: int | None):
+    """A notice or 文字模板 of the user's scope, else 404 (another agency's looks like none)."""
+    row = s.scalar(select(model).where(model.id == pk, in_scope(model, scope_codes(s)))) if pk else None
+    if row is None:
+        abort(404)
+    return row
+
+
+def _scope_users(s: Session) -> list[User]:
+    codes = sorted(scope_codes(s))
+    return list(s.scalars(select(User).where(User.active.is_(True), User.agency_code.in_(codes))
+                          .order_by(User.agency_code, User.username))) if codes else []
+
+
+def _label(u: User) -> str:
+    return _("%(name)s（%(user)s，%(agency)s）", name=u.first_name, user=u.username, agency=u.agency_code or "—")
 
 
 def user_choices(s: Session) -> list[tuple[int, str]]:
-    return [(u.id, _("%(name)s（%(user)s，%(agency)s）", name=u.first_name, user=u.username, agency=u.agency_code or "—"))
-            for u in s.scalars(select(User).where(User.active.is_(True)).order_by(User.agency_code, User.username))]
+    """Users a notice may be addressed to: the active users of the publisher's scope."""
+    return [(u.id, _label(u)) for u in _scope_users(s)]
+
+
+def publisher_choices(s: Session) -> list[tuple[int, str]]:
+    """Who may be named 发布者: an active user of the scope who holds 发布通知公告, and of the editor's kind —
+    a business user's notice is never attributed to an administrator (三员分立), nor the reverse.
+
+    `access.can` answers for a signed-in user; these are plain rows, so their sealed grants are read here."""
+    target, key = CAPABILITIES["notice.publish"], P.seal_key()
+    editor_admin = bool({r.name for r in g.user.roles} & set(ADMIN_ROLES))
+    return [(u.id, _label(u)) for u in _scope_users(s)
+            if _is_admin(s, u.id) == editor_admin and target in grants.effective(s, key, u.id).perms]
+
+
+def _is_admin(s: Session, user_id: int) -> bool:
+    return s.scalar(select(exists().where(user_role.c.user_id == user_id, user_role.c.role_id == Role.id,
+                                          Role.name.in_(ADMIN_ROLES)))) or False
+
+
+# MariaDB's TEXT holds 65,535 bytes; the form counts characters (a Chinese one is 3 bytes in UTF-8).
+TEXT_MAX_BYTES = 65535
+
+
+def body_too_long(html: str) -> bool:
+    """The sanitised 正文 would not fit its column (a 500 before issue 13)."""
+    return len(html.encode("utf-8")) > TEXT_MAX_BYTES

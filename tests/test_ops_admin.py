@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 from archives_domain import audit
 from archives_domain.accounts.users import create_user
 from conftest import COUNTY, INITIAL_PASSWORD, PROVINCE
-from ops_http import audit_rows, csrf, login, login_admin, login_ready
+from ops_http import NEW_PASSWORD, audit_rows, csrf, login, login_admin, login_ready
 
 CITY = "52010001"
 
@@ -44,7 +45,7 @@ def _agency(client, path="/system/agencies/add", **fields):
 
 
 def _user(client, path="/system/users/add", **fields):
-    data = {"username": "", "first_name": "", "agency_code": COUNTY, "roles": [], "password": "", "active": "y",
+    data = {"username": "", "first_name": "", "agency_code": COUNTY, "roles": [], "active": "y",
             "csrf_token": csrf(client, path)}
     data.update(fields)
     if data.get("active") is None:
@@ -81,25 +82,31 @@ def test_system_admin_creates_an_agency_and_a_user_bound_to_it(ops_app, engine, 
     changed = _audit(engine, "修改")[-1]
     assert json.loads(changed.before_data) == {"名称": "贵阳市人才服务中心"}
     assert json.loads(changed.after_data) == {"名称": "贵阳市人才交流服务中心"}
-    # A user bound to the new agency, who must change the initial password at first login.
-    resp = _user(sysadm, username="clerk9", first_name="王九", agency_code=CITY, roles=["档案经办人"],
-                 password="Chushi#2026")
-    assert "已保存" in _text(resp) and "clerk9" in _text(resp)
-    row = _row(engine, "select id, agency_code, must_change_password, password from ab_user where username='clerk9'")
-    assert row.agency_code == CITY and row.must_change_password and row.password.startswith("pbkdf2")
+    # A user bound to the new agency: disabled, without password, until a 安全管理员 confirms its roles
+    # (tests/test_ops_role_confirmation.py); the confirmation issues the password changed at first login.
+    resp = _user(sysadm, username="clerk9", first_name="王九", agency_code=CITY, roles=["档案经办人"])
+    assert "已保存" in _text(resp) and "clerk9" in _text(resp) and "待安全管理员确认" in _text(resp)
+    row = _row(engine, "select id, agency_code, must_change_password, password, active from ab_user "
+                       "where username='clerk9'")
+    assert row.agency_code == CITY and row.must_change_password and row.password is None and not row.active
     assert _row(engine, "select r.name from ab_role r join ab_user_role ur on ur.role_id = r.id "
                         "where ur.user_id = :u", u=row.id)[0] == "档案经办人"
     new_user = _audit(engine, "新增")[-1]
     assert (new_user.module2, json.loads(new_user.after_data)["机构"]) == ("用户管理", CITY)
+    assert json.loads(new_user.after_data)["角色确认"] == "待确认"
+    sec = ops_app.test_client()
+    login_admin(sec, "secadm", INITIAL_PASSWORD)
+    issued = sec.post(f"/permissions/confirm/{row.id}", data={"csrf_token": csrf(sec, "/password/")})
+    password = re.search(r'id="initial-password">([^<]+)</code>', _text(issued)).group(1)
     clerk = ops_app.test_client()
-    assert login(clerk, "clerk9", "Chushi#2026").location.endswith("/password/")
+    assert login(clerk, "clerk9", password).location.endswith("/password/")
     # Search by agency name and by role.
     assert "clerk9" in _text(sysadm.get("/system/users/?agency=交流服务"))
     listed = _text(sysadm.get("/system/users/?role=系统管理员"))
     assert "sysadm" in listed and "clerk9" not in listed
-    # The initial password follows the policy.
-    resp = _user(sysadm, username="clerk10", first_name="李十", roles=["查询员"], password="short")
-    assert "未保存" in _text(resp) and _row(engine, "select id from ab_user where username='clerk10'") is None
+    # A user name taken is refused.
+    resp = _user(sysadm, username="clerk9", first_name="李十", roles=["查询员"])
+    assert "未保存" in _text(resp) and "已存在" in _text(resp)
     assert audit.verify(engine, ops_app.config["ARCHIVES_AUDIT_KEY"]) is None
 
 
@@ -138,16 +145,14 @@ def test_agencies_are_deactivated_not_deleted(engine, sysadm):
     assert json.loads(stop.before_data) == {"启用": True} and json.loads(stop.after_data) == {"启用": False}
     assert "已停用" in _text(sysadm.get("/system/agencies/?active=0"))
     # A deactivated agency takes no new users.
-    resp = _user(sysadm, username="clerk11", first_name="赵", agency_code="52030001", roles=["档案经办人"],
-                 password="Chushi#2026")
+    resp = _user(sysadm, username="clerk11", first_name="赵", agency_code="52030001", roles=["档案经办人"])
     assert "已停用，不能绑定用户" in _text(resp)
 
 
 def test_no_account_gets_two_admin_roles_or_an_admin_role_from_the_web(engine, sysadm):
-    resp = _user(sysadm, username="twohats", first_name="双", roles=["安全管理员", "审计管理员"],
-                 password="Chushi#2026")
+    resp = _user(sysadm, username="twohats", first_name="双", roles=["安全管理员", "审计管理员"])
     assert "三员分立" in _text(resp) and "同一账号不得同时拥有安全管理员、审计管理员" in _text(resp)
-    resp = _user(sysadm, username="newsec", first_name="安", roles=["安全管理员"], password="Chushi#2026")
+    resp = _user(sysadm, username="newsec", first_name="安", roles=["安全管理员"])
     assert "三员分立" in _text(resp) and "不能在此授予" in _text(resp)
     assert _row(engine, "select id from ab_user where username in ('twohats', 'newsec')") is None
     # An existing 安全管理员 cannot be given 审计管理员 or a business role, nor lose its role here.
@@ -178,13 +183,20 @@ def test_edit_roles_agency_and_active_audited(ops_app, engine, sysadm):
                  agency_code=PROVINCE, roles=["业务负责人"])
     assert "已保存" in _text(resp)
     change = _audit(engine, "修改")[-1]
-    assert json.loads(change.before_data) == {"机构": COUNTY, "角色": ["档案经办人"]}
-    assert json.loads(change.after_data) == {"机构": PROVINCE, "角色": ["业务负责人"]}
+    # A new role and agency wait for a 安全管理员 (test_ops_role_confirmation): disabled meanwhile.
+    assert json.loads(change.before_data) == {"机构": COUNTY, "角色": ["档案经办人"], "启用": True, "角色确认": "已确认"}
+    assert json.loads(change.after_data) == {"机构": PROVINCE, "角色": ["业务负责人"], "启用": False, "角色确认": "待确认"}
+    assert c.get("/").status_code == 302
+    sec = ops_app.test_client()
+    login_admin(sec, "secadm", INITIAL_PASSWORD)
+    assert sec.post(f"/permissions/confirm/{clerk}", data={"csrf_token": csrf(sec, "/password/")}).status_code == 302
+    c = ops_app.test_client()
+    password, _phone = login_admin(c, "clerk1", NEW_PASSWORD)  # 业务负责人: the second factor is enrolled
     assert c.get("/").status_code == 200
     _user(sysadm, f"/system/users/{clerk}/edit", username="clerk1", first_name="clerk1",
           agency_code=PROVINCE, roles=["业务负责人"], active=None)
     assert c.get("/").status_code == 302  # deactivated: the open session ends
-    assert login(ops_app.test_client(), "clerk1", INITIAL_PASSWORD).location.endswith("/login/")
+    assert login(ops_app.test_client(), "clerk1", password).location.endswith("/login/")
 
 
 def test_unlock_a_locked_account(ops_app, engine, sysadm):

@@ -97,13 +97,18 @@ def test_notice_from_template_published_to_a_group_reaches_its_members_only(ops_
 
 
 def test_notice_published_to_a_user_and_edited_is_audited_with_before_and_after(ops_app, engine, biz):
+    # The 发布者 is another publisher of the leader's scope (tests/test_ops_notice_scope.py: no one else).
+    from archives_domain.accounts.users import create_user
+    with Session(engine) as s:
+        create_user(s, username="deputy", password=INITIAL_PASSWORD, role_names=["业务负责人"], agency_code=COUNTY)
+        s.commit()
     leader = client_for(ops_app, "leader")
     resp = leader.post("/notices/new", data={"template_id": 0, "title": "提示一", "notice_type": "提示",
-                                             "publisher_id": user_id(engine, "prov"), "body": "<p>甲</p>",
+                                             "publisher_id": user_id(engine, "deputy"), "body": "<p>甲</p>",
                                              "csrf_token": token(leader, "/notices/new")})
     nid = int(re.search(r"/notices/(\d+)/publish", resp.location).group(1))
     resp = leader.post(f"/notices/{nid}/edit", data={"template_id": 0, "title": "提示一（修订）", "notice_type": "关注",
-                                                     "publisher_id": user_id(engine, "prov"), "body": "<p>乙</p>",
+                                                     "publisher_id": user_id(engine, "deputy"), "body": "<p>乙</p>",
                                                      "csrf_token": token(leader, f"/notices/{nid}/edit")})
     assert resp.status_code == 302
     leader.post(f"/notices/{nid}/publish", data={"user_ids": user_id(engine, "clerk3"),
@@ -114,7 +119,7 @@ def test_notice_published_to_a_user_and_edited_is_audited_with_before_and_after(
         before, after = conn.execute(sa.text("select before_data, after_data from audit_log where action='修改'")).one()
     assert "提示一" in before and "提示一（修订）" in after and "关注" in after
     # The list is searchable by 公告类型 and 发布者.
-    listing = _text(leader.get(f"/notices/?notice_type=关注&publisher_id={user_id(engine, 'prov')}"))
+    listing = _text(leader.get(f"/notices/?notice_type=关注&publisher_id={user_id(engine, 'deputy')}"))
     assert "提示一（修订）" in listing and "共 1 条" in listing
     assert "共 0 条" in _text(leader.get("/notices/?notice_type=政策"))
     assert "共 0 条" in _text(leader.get(f"/notices/?publisher_id={user_id(engine, 'leader')}"))

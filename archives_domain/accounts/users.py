@@ -40,9 +40,12 @@ def set_password(session: Session, user: User, password: str, *, must_change: bo
                                                   PasswordHistory.id.not_in(keep_ids)))
 
 
-def create_user(session: Session, *, username: str, password: str, role_names: list[str], agency_code: str,
+def create_user(session: Session, *, username: str, password: str | None, role_names: list[str], agency_code: str,
                 first_name: str | None = None, last_name: str = "", email: str | None = None) -> User:
-    """A new active account that must change its password at first login."""
+    """A new active account that must change its password at first login.
+
+    `password=None` makes an account with no password (it cannot sign in): the web's
+    用户管理 does that, the password comes from a 安全管理员's confirmation (accounts.confirmation)."""
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise AccountError(f"用户名 {username} 已存在")
     if session.get(Agency, agency_code) is None:
@@ -58,7 +61,8 @@ def create_user(session: Session, *, username: str, password: str, role_names: l
                 login_count=0, fail_login_count=0, created_on=now, changed_on=now, must_change_password=True)
     session.add(user)
     session.flush()
-    set_password(session, user, password, must_change=True)
+    if password is not None:
+        set_password(session, user, password, must_change=True)
     for role in roles:
         session.execute(insert(user_role).values(user_id=user.id, role_id=role.id))
     session.flush()

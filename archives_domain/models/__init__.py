@@ -1,8 +1,8 @@
 """The operational schema (业务库). Importing this package registers every table on `Base.metadata`."""
 from .base import Base
 from .reference import Agency, CodeItem, Division, Synonym
-from .security import (Group, PasswordHistory, Permission, PermissionView, RegisterUser, Role, RolePolicy, User,
-                       UserPermission, ViewMenu)
+from .security import (Group, PasswordHistory, Permission, PermissionView, RegisterUser, Role,
+                       RoleConfirmation, RolePolicy, User, UserPermission, ViewMenu)
 from .keys import PiiKey
 from .unit import Unit, UnitAccount
 from .person import Person, PersonStudy, PersonTitle, PersonWork

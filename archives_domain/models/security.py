@@ -179,3 +179,27 @@ class RolePolicy(Base):
     seal: Mapped[str | None] = col(String(64), "封印 HMAC-SM3(角色, 策略)；缺失或不符时按最严格策略处理")
     changed_at: Mapped[dt.datetime] = col(DateTime, "设置时间", nullable=False)
     changed_by: Mapped[str | None] = col(String(128), "设置人")
+
+
+class RoleConfirmation(Base):
+    """三员分立 on accounts made in the web: the roles a 系统管理员 proposed wait for a 安全管理员.
+
+    One row per account created or changed from 用户管理. While `status` is 待确认 the account stays
+    disabled (ab_user.active false) and the 系统管理员 cannot enable it; accounts without a row were
+    made from the shell (`archives users create`, the bootstrap path) and count as confirmed."""
+
+    __tablename__ = "ab_role_confirmation"
+    __table_args__ = table_args("账号角色确认（系统管理员提议、安全管理员确认；确认前账号不能登录）")
+    user_id: Mapped[int] = col(Integer, "用户ID", ForeignKey("ab_user.id", ondelete="CASCADE"), primary_key=True,
+                               autoincrement=False)
+    status: Mapped[str] = col(String(8), "状态：待确认/已确认", nullable=False, default="待确认",
+                              server_default="待确认")
+    reason: Mapped[str | None] = col(String(255), "待确认的原因（新建、角色或机构变更、重新启用、重置口令）")
+    proposed_roles: Mapped[str | None] = col(String(255), "系统管理员提议的角色（中文名，顿号分隔）")
+    proposed_agency: Mapped[str | None] = col(String(8), "提议时的所属存档机构代码")
+    proposed_by: Mapped[str | None] = col(String(128), "提议人（系统管理员用户名）")
+    proposed_at: Mapped[dt.datetime | None] = col(DateTime, "提议时间")
+    confirmed_roles: Mapped[str | None] = col(String(255), "最近一次确认的角色（中文名，顿号分隔）")
+    confirmed_agency: Mapped[str | None] = col(String(8), "最近一次确认时的所属存档机构代码")
+    confirmed_by: Mapped[str | None] = col(String(128), "确认人（安全管理员用户名）")
+    confirmed_at: Mapped[dt.datetime | None] = col(DateTime, "确认时间")

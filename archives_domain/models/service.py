@@ -32,9 +32,12 @@ class NoticeTemplate(IdPk, Versioned, Stamped, Base):
     """通知公告 文字模板: 正文, 公告类型, 发布者."""
 
     __tablename__ = "notice_template"
-    __table_args__ = table_args("通知公告文字模板")
+    __table_args__ = table_args("通知公告文字模板",
+                                UniqueConstraint("agency_code", "name", name="uq_notice_template_agency_name"))
 
-    name: Mapped[str] = col(String(64), "模板名称", nullable=False, unique=True)
+    # Templates belong to their agency like the notices written from them (issue 13, defect 2).
+    agency_code: Mapped[str | None] = col(String(8), "所属存档机构代码", ForeignKey("agency.code"), index=True)
+    name: Mapped[str] = col(String(64), "模板名称", nullable=False)
     notice_type: Mapped[str] = col(String(4), "公告类型：通知/提示/关注/政策", nullable=False)
     body: Mapped[str] = col(Text, "正文模板（已净化的HTML）", nullable=False)
 

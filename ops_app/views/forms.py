@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField,
+from wtforms import (BooleanField, HiddenField, SelectField, SelectMultipleField, StringField,
                      TextAreaField)
 from ..i18n import N_, _l
 from wtforms.validators import DataRequired, Length, Optional, Regexp
@@ -12,30 +12,37 @@ from ..notice_service import NOTICE_TYPES
 TYPE_CHOICES = [(t, _l(t)) for t in NOTICE_TYPES]  # stored value Chinese, label in the user's language
 
 
+TITLE_LENGTH = Length(max=128, message=_l("标题不能超过 128 个字"))
+BODY_LENGTH = Length(max=60000, message=_l("正文不能超过 60000 个字"))
+
+
 class NoticeTemplateForm(FlaskForm):
-    name = StringField(_l("模板名称"), validators=[DataRequired(message=_l("请输入模板名称")), Length(max=64)])
+    name = StringField(_l("模板名称"), validators=[DataRequired(message=_l("请输入模板名称")),
+                                               Length(max=64, message=_l("模板名称不能超过 64 个字"))])
     notice_type = SelectField(_l("公告类型"), choices=TYPE_CHOICES)
-    body = TextAreaField(_l("正文"), validators=[DataRequired(message=_l("请输入正文")), Length(max=60000)])
+    body = TextAreaField(_l("正文"), validators=[DataRequired(message=_l("请输入正文")), BODY_LENGTH])
 
 
 class NoticeForm(FlaskForm):
-    template_id = SelectField(_l("文字模板"), coerce=int, validators=[Optional()])
-    title = StringField(_l("标题"), validators=[DataRequired(message=_l("请输入标题")), Length(max=128)])
+    template_id = SelectField(_l("文字模板"), coerce=int, validators=[Optional()], validate_choice=False)
+    title = StringField(_l("标题"), validators=[DataRequired(message=_l("请输入标题")), TITLE_LENGTH])
     notice_type = SelectField(_l("公告类型"), choices=TYPE_CHOICES)
-    publisher_id = SelectField(_l("发布者"), coerce=int)
-    body = TextAreaField(_l("正文"), validators=[DataRequired(message=_l("请输入正文")), Length(max=60000)])
+    # Checked by the view against the scope's publishers, with a message naming the field (issue 13).
+    publisher_id = SelectField(_l("发布者"), coerce=int, validate_choice=False)
+    body = TextAreaField(_l("正文"), validators=[DataRequired(message=_l("请输入正文")), BODY_LENGTH])
 
 
 class PublishForm(FlaskForm):
-    group_ids = SelectMultipleField(_l("发布到用户组"), coerce=int, validators=[Optional()])
-    user_ids = SelectMultipleField(_l("发布到用户"), coerce=int, validators=[Optional()])
+    # Checked by the view against the scope's users, with a message naming the field (issue 13).
+    group_ids = SelectMultipleField(_l("发布到用户组"), coerce=int, validators=[Optional()], validate_choice=False)
+    user_ids = SelectMultipleField(_l("发布到用户"), coerce=int, validators=[Optional()], validate_choice=False)
 
 
 class QuickNoticeForm(PublishForm):
     """The 工作台's publish form: write and publish in one step (发布者 is the current user)."""
-    title = StringField(_l("标题"), validators=[DataRequired(message=_l("请输入标题")), Length(max=128)])
+    title = StringField(_l("标题"), validators=[DataRequired(message=_l("请输入标题")), TITLE_LENGTH])
     notice_type = SelectField(_l("公告类型"), choices=TYPE_CHOICES)
-    body = TextAreaField(_l("正文"), validators=[DataRequired(message=_l("请输入正文")), Length(max=60000)])
+    body = TextAreaField(_l("正文"), validators=[DataRequired(message=_l("请输入正文")), BODY_LENGTH])
 
 
 class ShortcutForm(FlaskForm):
@@ -65,11 +72,10 @@ class AgencyForm(FlaskForm):
 
 
 class UserForm(FlaskForm):
-    """用户 (系统管理 → 用户管理); the initial password only when creating."""
+    """用户 (系统管理 → 用户管理). No password: a 安全管理员's confirmation issues it (三员分立)."""
     username = StringField(_l("用户名"), validators=[DataRequired(message=_l("请输入用户名")), Length(max=64),
                                               Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("用户名只能含字母、数字、_ . -"))])
     first_name = StringField(_l("姓名"), validators=[DataRequired(message=_l("请输入姓名")), Length(max=64)])
     agency_code = SelectField(_l("所属存档机构"), validators=[DataRequired(message=_l("请选择存档机构"))])
     roles = SelectMultipleField(_l("角色"), validators=[Optional()])
-    password = PasswordField(_l("初始口令"), validators=[Optional(), Length(max=128)])
     active = BooleanField(_l("启用"))

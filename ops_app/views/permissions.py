@@ -1,11 +1,13 @@
 """系统管理 → 用户权限: the module tree with checkboxes, for a role or a single user (安全管理员 only)."""
 from __future__ import annotations
 
-from flask import flash, g, redirect, request, url_for
+import json
+
+from flask import flash, g, make_response, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from sqlalchemy import select
 
-from archives_domain.accounts import grants
+from archives_domain.accounts import confirmation, grants
 from archives_domain.accounts.roles import ADMIN_ROLES, BUILTIN_ROLES, SECURITY_ADMIN
 from archives_domain.models.security import Role, User
 
@@ -13,6 +15,7 @@ from ..i18n import Msg, _, show
 from ..menu import MENU
 from ..security import events
 from ..security import permissions as P
+from .forms import ActionForm
 
 MODULE_PATH = ("系统管理", "用户权限")
 
@@ -143,3 +146,51 @@ class PermissionTreeView(BaseView):
                             object_type="角色", object_id=str(role.id), before=state[before.totp_required],
                             after=state[wanted], module=MODULE_PATH)
         return True
+
+    # -- 待确认账号: roles proposed by the 系统管理员 (三员分立, archives_domain.accounts.confirmation) ----------
+    @expose("/confirm/", methods=["GET"])
+    def pending(self):
+        if (denied := self._guard()) is not None:
+            return denied
+        return self._pending_page(None)
+
+    def _pending_page(self, issued):
+        s = self._session()
+        rows = [(u, c, confirmation.role_names(s, u.id)) for u, c in confirmation.pending(s)]
+        return self.render_template("permission_confirm.html", title=_("待确认账号"), appbuilder=self.appbuilder,
+                                    rows=rows, form=ActionForm(), issued=issued)
+
+    @expose("/confirm/<int:pk>", methods=["POST"])
+    def confirm(self, pk: int):
+        if (denied := self._guard()) is not None:
+            return denied
+        s = self._session()
+        user = s.get(User, pk)
+        if user is None or not ActionForm().validate_on_submit():
+            return P.forbidden(_("用户不存在或请求无效"))
+        row = s.get(confirmation.RoleConfirmation, pk)
+        before = {"状态": row.status if row else confirmation.CONFIRMED, "角色": confirmation.role_names(s, pk),
+                  "机构": user.agency_code, "启用": bool(user.active),
+                  "提议人": row.proposed_by if row else None, "原因": row.reason if row else None}
+        try:
+            password = confirmation.confirm(s, user, by=g.user.username, by_user_id=g.user.id)
+        except confirmation.ConfirmationError as exc:
+            s.rollback()
+            events.record_plain(s, "确认角色", f"确认用户“{user.username}”的角色被拒绝：{exc}", result="失败",
+                                object_type="用户", object_id=str(pk), module=MODULE_PATH)
+            s.commit()
+            flash(_("未确认：") + show(exc), "danger")
+            return redirect(url_for(".pending"))
+        after = {**before, "状态": confirmation.CONFIRMED, "启用": True,
+                 "初始口令": "已生成一次性口令（仅向确认人显示一次）" if password else "沿用原口令"}
+        events.record_plain(s, "确认角色", f"确认用户“{user.username}”的角色：{'、'.join(before['角色'])}，账号启用",
+                            object_type="用户", object_id=str(pk), module=MODULE_PATH,
+                            before=json.dumps(before, ensure_ascii=False), after=json.dumps(after, ensure_ascii=False))
+        s.commit()
+        flash(_("已确认 %(user)s 的角色，账号已启用", user=user.username), "success")
+        if password is None:
+            return redirect(url_for(".pending"))
+        # Shown once, to the 安全管理员 only, never stored in clear nor cached: hand it over in person.
+        resp = make_response(self._pending_page((user, password)))
+        resp.headers["Cache-Control"] = "no-store"
+        return resp

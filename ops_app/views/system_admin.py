@@ -5,9 +5,12 @@
   agency's parent is 市级 or 省级; the parent must be active. Agencies are never
   deleted: they are deactivated (refused while active agencies or users hang below).
 * 用户管理: list/search (username, name, agency, role), create an account bound to an
-  agency with roles (by Chinese name; the initial password must meet the policy and
-  is changed at first login), edit name/agency/roles/active, unlock a locked account,
-  reset the TOTP second factor (lost phone: re-enrolment at next login).
+  agency and propose its roles, edit name/agency/roles/active, unlock a locked account,
+  reset the TOTP second factor (lost phone: re-enrolment at next login), reset a password.
+* No administrator alone gets a usable business account (issue 13, 三员分立;
+  archives_domain.accounts.confirmation): a new account has no password and stays disabled
+  until a 安全管理员 confirms its roles (用户权限 → 待确认账号), which issues a one-time
+  password; a change of roles or agency, re-enabling, or a password reset puts it back there.
 * 三员分立: only a 系统管理员 may use these pages (besides the module permission); the
   web page assigns business roles only — an administrator role (系统管理员, 安全管理员,
   审计管理员) is never given or taken here (they are created from the shell,
@@ -24,6 +27,7 @@ from flask import current_app, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from sqlalchemy import delete, func, insert, or_, select
 
+from archives_domain.accounts import confirmation
 from archives_domain.accounts.passwords import PasswordPolicyError
 from archives_domain.accounts.roles import ADMIN_ROLES, BUSINESS_ROLES, SYSTEM_ADMIN, RoleConflictError, \
     check_role_combination
@@ -227,7 +231,8 @@ def role_names(s, user_id: int) -> list[str]:
 def user_snapshot(s, u: User) -> dict:
     return {"用户名": u.username, "姓名": u.first_name, "机构": u.agency_code, "角色": role_names(s, u.id),
             "启用": bool(u.active), "锁定至": u.locked_until.isoformat(" ", "seconds") if u.locked_until else None,
-            "动态口令": "已启用" if u.totp_enabled else "未启用"}
+            "动态口令": "已启用" if u.totp_enabled else "未启用",
+            "角色确认": confirmation.PENDING if confirmation.is_pending(s, u.id) else confirmation.CONFIRMED}
 
 
 def check_roles(*, old: list[str], new: list[str], editing_self: bool) -> None:
@@ -292,8 +297,10 @@ class UserAdminView(BaseView):
         names = dict(s.execute(select(Agency.code, Agency.name)).all())
         now = now_utc().replace(tzinfo=None)
         locked = {u.id for u in users if u.locked_until and u.locked_until.replace(tzinfo=None) > now}
+        pending = {u.id for u in users if confirmation.is_pending(s, u.id)}
         return self.render_template("system/users.html", title=_("用户管理"), appbuilder=self.appbuilder, users=users,
-                                    roles=roles, names=names, locked=locked, f=f, total=total, page=page,
+                                    roles=roles, names=names, locked=locked, pending=pending, f=f, total=total,
+                                    page=page, admin_roles=ADMIN_ROLES,
                                     more=page * PAGE < total, all_roles=ADMIN_ROLES + BUSINESS_ROLES,
                                     action_form=ActionForm())
 
@@ -312,57 +319,18 @@ class UserAdminView(BaseView):
         if (denied := _only_system_admin()) is not None:
             return denied
         s = db()
-        form = UserForm()
-        form.agency_code.choices = _agency_choices(s)
-        form.roles.choices = [(r, r) for r in BUSINESS_ROLES + ADMIN_ROLES]
-        old_roles = role_names(s, user.id) if user else []
-        if request.method == "GET":
-            form.active.data = True if user is None else bool(user.active)
-            if user is not None:
-                form.username.data, form.first_name.data = user.username, user.first_name
-                form.agency_code.data, form.roles.data = user.agency_code, old_roles
-        if user is not None:
-            form.username.render_kw = {"readonly": True}
+        form = self._user_form(user)
         if form.validate_on_submit():
             new_roles = [r for r in form.roles.data if r]
-            editing_self = user is not None and user.id == g.user.id
             try:
-                check_roles(old=old_roles, new=new_roles, editing_self=editing_self)
-                if not new_roles:
-                    raise ValueError(Msg("请至少选择一个角色"))
-                if editing_self and not form.active.data:
-                    raise ValueError(Msg("不能停用自己的账号"))
-                agency = s.get(Agency, form.agency_code.data)
-                if agency is not None and not agency.active and (user is None or user.agency_code != agency.code):
-                    raise ValueError(Msg("存档机构 %(name)s 已停用，不能绑定用户", name=agency.name))
+                self._check_user_form(form, user, new_roles)
                 if user is None:
-                    password = form.password.data or ""
-                    if not password:
-                        raise ValueError(Msg("请输入初始口令"))
-                    user = create_user(s, username=form.username.data.strip(), password=password,
-                                       role_names=new_roles, agency_code=form.agency_code.data,
-                                       first_name=form.first_name.data.strip())
-                    user.active = bool(form.active.data)
-                    s.flush()
-                    record(s, "新增", f"新增用户 {user.username}（{user.agency_code}，{'、'.join(new_roles)}）",
-                           module=USER_PATH, object_type="用户", object_id=user.id, after=user_snapshot(s, user))
+                    user = self._create(form, new_roles)
                 else:
-                    before = user_snapshot(s, user)
-                    user.first_name = form.first_name.data.strip()
-                    user.agency_code = form.agency_code.data
-                    user.active = bool(form.active.data)
-                    if not user.active:
-                        user.session_id = None  # a deactivated account's open session ends now
-                    user.changed_on = now_utc()
-                    _set_roles(s, user, new_roles)
-                    after = user_snapshot(s, user)
-                    if before == after:
+                    if not self._update(form, user, new_roles):
                         s.rollback()
                         flash(_("没有变化"), "info")
                         return redirect(url_for(".list", username=user.username))
-                    record(s, "修改", f"修改用户 {user.username}", module=USER_PATH, object_type="用户",
-                           object_id=user.id, before={k: v for k, v in before.items() if after[k] != v},
-                           after={k: v for k, v in after.items() if before[k] != v})
             except (ValueError, AccountError, PasswordPolicyError) as exc:
                 s.rollback()
                 target = user.username if user is not None else (form.username.data or "")[:64]
@@ -372,10 +340,76 @@ class UserAdminView(BaseView):
                 flash(_("未保存：") + show(exc), "danger")
             else:
                 s.commit()
-                flash(_("已保存；首次登录须修改口令") if request.endpoint.endswith(".add") else _("已保存"), "success")
+                if confirmation.is_pending(s, user.id):
+                    flash(_("已保存；账号待安全管理员确认角色后启用，初始口令由安全管理员确认时生成并交付"), "warning")
+                else:
+                    flash(_("已保存"), "success")
                 return redirect(url_for(".list", username=user.username))
         return self.render_template("system/user_form.html", title=_("用户管理"), appbuilder=self.appbuilder,
-                                    form=form, user=user)
+                                    form=form, user=user,
+                                    pending=user is not None and confirmation.is_pending(s, user.id))
+
+    def _user_form(self, user: User | None) -> UserForm:
+        s = db()
+        form = UserForm()
+        form.agency_code.choices = _agency_choices(s)
+        form.roles.choices = [(r, r) for r in BUSINESS_ROLES + ADMIN_ROLES]
+        if request.method == "GET":
+            form.active.data = True if user is None else bool(user.active)
+            if user is not None:
+                form.username.data, form.first_name.data = user.username, user.first_name
+                form.agency_code.data, form.roles.data = user.agency_code, role_names(s, user.id)
+        if user is not None:
+            form.username.render_kw = {"readonly": True}
+        return form
+
+    def _check_user_form(self, form: UserForm, user: User | None, new_roles: list[str]) -> None:
+        s = db()
+        editing_self = user is not None and user.id == g.user.id
+        check_roles(old=role_names(s, user.id) if user else [], new=new_roles, editing_self=editing_self)
+        if not new_roles:
+            raise ValueError(Msg("请至少选择一个角色"))
+        if editing_self and not form.active.data:
+            raise ValueError(Msg("不能停用自己的账号"))
+        agency = s.get(Agency, form.agency_code.data)
+        if agency is not None and not agency.active and (user is None or user.agency_code != agency.code):
+            raise ValueError(Msg("存档机构 %(name)s 已停用，不能绑定用户", name=agency.name))
+
+    def _create(self, form: UserForm, new_roles: list[str]) -> User:
+        """A new account: no password and disabled until a 安全管理员 confirms its roles (三员分立)."""
+        s = db()
+        user = create_user(s, username=form.username.data.strip(), password=None, role_names=new_roles,
+                           agency_code=form.agency_code.data, first_name=form.first_name.data.strip())
+        confirmation.propose(s, user, by=g.user.username, reason="新建账号")
+        record(s, "新增", f"新增用户 {user.username}（{user.agency_code}，{'、'.join(new_roles)}），待安全管理员确认角色",
+               module=USER_PATH, object_type="用户", object_id=user.id, after=user_snapshot(s, user))
+        return user
+
+    def _update(self, form: UserForm, user: User, new_roles: list[str]) -> bool:
+        """Apply the edit; a change of roles or agency, or re-enabling, waits for a 安全管理员. False: no change."""
+        s = db()
+        before = user_snapshot(s, user)
+        old_roles, old_agency, was_active = before["角色"], user.agency_code, bool(user.active)
+        user.first_name = form.first_name.data.strip()
+        user.agency_code = form.agency_code.data
+        user.active = bool(form.active.data)
+        if not user.active:
+            user.session_id = None  # a deactivated account's open session ends now
+        _set_roles(s, user, new_roles)
+        if confirmation.needs_confirmation(old_roles=old_roles, new_roles=new_roles, old_agency=old_agency,
+                                           new_agency=user.agency_code, was_active=was_active, active=user.active):
+            confirmation.propose(s, user, by=g.user.username, reason="角色、机构变更或重新启用")
+        elif confirmation.is_pending(s, user.id):
+            user.active = False  # still waiting: the 系统管理员 cannot enable it
+        after = user_snapshot(s, user)
+        if before == after:
+            return False
+        user.changed_on = now_utc()
+        record(s, "修改", f"修改用户 {user.username}" + ("，待安全管理员确认角色" if after["角色确认"] == "待确认" else ""),
+               module=USER_PATH, object_type="用户", object_id=user.id,
+               before={k: v for k, v in before.items() if after[k] != v},
+               after={k: v for k, v in after.items() if before[k] != v})
+        return True
 
     def _action(self, pk: int, action: str, summary: str, change) -> object:
         if (denied := _only_system_admin()) is not None:
@@ -393,7 +427,15 @@ class UserAdminView(BaseView):
             flash(_("不能对自己的账号执行此操作"), "danger")
             return redirect(url_for(".list"))
         before = user_snapshot(s, user)
-        change(user)
+        try:
+            change(user)
+        except ValueError as exc:
+            s.rollback()
+            record(s, action, f"{summary}被拒绝：{user.username}：{exc}", module=USER_PATH, object_type="用户",
+                   object_id=user.id, result="失败")
+            s.commit()
+            flash(_("未保存：") + show(exc), "danger")
+            return redirect(url_for(".list", username=user.username))
         user.changed_on = now_utc()
         s.flush()
         record(s, action, f"{summary}：{user.username}", module=USER_PATH, object_type="用户", object_id=user.id,
@@ -418,3 +460,13 @@ class UserAdminView(BaseView):
             user.totp_last_step = None
             user.session_id = None
         return self._action(pk, "重置动态口令", N_("重置动态口令"), change)
+
+    @expose("/<int:pk>/reset-password", methods=["POST"])
+    def reset_password(self, pk):
+        def change(user):
+            # The 系统管理员 never sets or sees a password: the old one is void, the account waits for a
+            # 安全管理员, whose confirmation issues a one-time password for hand-over.
+            if set(role_names(db(), user.id)) & set(ADMIN_ROLES):
+                raise ValueError(Msg("三员分立：管理员账号的口令不能在此重置"))
+            confirmation.reset_password(db(), user, by=g.user.username)
+        return self._action(pk, "重置口令", N_("重置口令"), change)
