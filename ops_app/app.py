@@ -53,6 +53,8 @@ def create_app(settings: Settings | None = None, testing: bool = False, config: 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     CSRFProtect(app)
+    from .security import throttle
+    throttle.init_app(app)  # login rate limits: before the views, after the CSRF check
     db = ArchivesSQLA(app)
     from .security.headers import add_headers, csp_nonce
     from .security.permissions import access_guard

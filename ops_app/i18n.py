@@ -65,7 +65,8 @@ class Msg(str):
 
 # Messages of the domain package (shared with the shell, Chinese only) that reach the web pages.
 DOMAIN_MESSAGES = (N_("口令长度不得少于 8 位"), N_("口令须包含大写字母、小写字母、数字、符号中的至少三类"),
-                   N_("口令不得包含用户名"), N_("不得使用最近 5 次用过的口令"))
+                   N_("口令不得包含用户名"), N_("不得使用最近 5 次用过的口令"),
+                   N_("口令属于常见弱口令（已在公开泄露的口令中大量出现），请另选"))
 
 
 def show(message) -> str:

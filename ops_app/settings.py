@@ -7,6 +7,7 @@ import os
 
 from flask_babel import lazy_gettext as _l
 
+from archives_domain.accounts import login_policy
 from archives_domain.config import Settings
 from archives_domain.pii.keyring import Keyring
 
@@ -52,6 +53,15 @@ def flask_config(settings: Settings, keyring: Keyring, *, testing: bool) -> dict
         "WTF_CSRF_ENABLED": True,
         "WTF_CSRF_TIME_LIMIT": None,  # bound to the session instead, which itself ends after idle minutes
         "ARCHIVES_IDLE_TIMEOUT": dt.timedelta(minutes=idle),
-        "ARCHIVES_LOCK_THRESHOLD": _int_env("ARCHIVES_LOCK_THRESHOLD", 5),
-        "ARCHIVES_LOCK_DURATION": dt.timedelta(minutes=_int_env("ARCHIVES_LOCK_MINUTES", 15)),
+        # 登录失败处理 (archives_domain.accounts.login_policy): failures counted per (user name, client address),
+        # growing delays, then that address is locked out of that name; TOTP failures lock the account itself.
+        "ARCHIVES_LOCK_THRESHOLD": _int_env("ARCHIVES_LOCK_THRESHOLD", login_policy.LOCK_THRESHOLD),
+        "ARCHIVES_LOCK_DURATION": dt.timedelta(minutes=_int_env("ARCHIVES_LOCK_MINUTES", login_policy.LOCK_MINUTES)),
+        "ARCHIVES_LOGIN_DELAY_SECONDS": _int_env("ARCHIVES_LOGIN_DELAY_SECONDS", login_policy.DELAY_BASE_SECONDS),
+        # Login attempts (password or TOTP code) per client address, whatever the user names.
+        "ARCHIVES_LOGIN_RATE_LIMIT": os.environ.get("ARCHIVES_LOGIN_RATE_LIMIT") or "20 per minute;200 per hour",
+        # Flask-Limiter's storage: Redis in production (shared by every worker); memory:// only for one process.
+        "RATELIMIT_STORAGE_URI": os.environ.get("ARCHIVES_RATELIMIT_STORAGE_URI") or "memory://",
+        "RATELIMIT_KEY_PREFIX": os.environ.get("ARCHIVES_RATELIMIT_KEY_PREFIX") or "gzda",
+        "RATELIMIT_HEADERS_ENABLED": False,
     }

@@ -33,7 +33,7 @@ from archives_domain.collection_form import (
 )
 from archives_domain.models import Person, PersonStudy, PersonWork, QuarantineRow, ReviewItem
 from archives_domain.pii.codec import PiiCodec
-from pipelines.cleaning.text import looks_like_formula
+from archives_domain.spreadsheet_safety import looks_like_formula
 
 P, S, W, R, Q = (Person.__table__, PersonStudy.__table__, PersonWork.__table__, ReviewItem.__table__,
                  QuarantineRow.__table__)

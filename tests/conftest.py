@@ -16,6 +16,8 @@ from archives_domain.config import Settings
 from archives_domain.db import make_engine
 
 MYSQL_SERVER = os.environ.get("TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306")
+# The login rate limits' storage in the tests (started by .ci/run); unreachable: the login tests fail, never skip.
+REDIS_URL = os.environ.get("ARCHIVES_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 BACKENDS = [b for b in os.environ.get("ARCHIVES_TEST_BACKENDS", "sqlite,mysql").split(",") if b]
 
 
@@ -136,6 +138,9 @@ def make_ops_app(ops_settings):
     apps = []
 
     def make(**config):
+        # The login rate limits on Redis, as in production; a key prefix of this app's own (runs never collide).
+        config = {"RATELIMIT_STORAGE_URI": REDIS_URL, "RATELIMIT_KEY_PREFIX": f"gzda-test-{uuid.uuid4().hex}",
+                  **config}
         app = create_app(ops_settings, testing=True, config=config)
         apps.append(app)
         return app
@@ -144,6 +149,7 @@ def make_ops_app(ops_settings):
     for app in apps:
         with app.app_context():
             app.extensions["sqlalchemy"].engine.dispose()
+            app.extensions["archives_limiter"].storage.reset()  # this app's keys only (its prefix)
 
 
 @pytest.fixture

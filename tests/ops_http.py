@@ -107,3 +107,8 @@ def login_admin(client, username: str, password: str, phone: Authenticator | Non
         assert resp.status_code == 302, resp.get_data(as_text=True)
         password = NEW_PASSWORD
     return password, phone
+
+
+def logout(client, *, follow: bool = False):
+    """Log out as the nav's button does: a POST with the CSRF token (GET /logout/ only asks)."""
+    return client.post("/logout/", data={"csrf_token": csrf(client, "/logout/")}, follow_redirects=follow)

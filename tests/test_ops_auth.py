@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from archives_domain import audit
 from archives_domain.config import ConfigError
 from conftest import INITIAL_PASSWORD
-from ops_http import NEW_PASSWORD, audit_rows, change_password, csrf, login, login_ready
+from ops_http import NEW_PASSWORD, audit_rows, change_password, csrf, login, login_ready, logout
 
 
 def _text(resp):
@@ -51,7 +51,7 @@ def test_first_login_forces_password_change_before_anything_else(ops_app, engine
 def test_expired_password_must_be_changed(ops_app, engine):
     c = ops_app.test_client()
     login_ready(c, "clerk1", INITIAL_PASSWORD)
-    c.get("/logout/")
+    logout(c)
     with engine.begin() as conn:
         conn.execute(sa.text("update ab_user set password_changed_at = :t where username='clerk1'"),
                      {"t": dt.datetime.utcnow() - dt.timedelta(days=91)})
@@ -86,32 +86,43 @@ def test_last_five_passwords_are_refused(ops_app):
     assert change_password(c, old, INITIAL_PASSWORD).status_code == 302
 
 
-def test_five_failures_lock_the_account_for_fifteen_minutes(ops_app, engine):
-    c = ops_app.test_client()
+def _from(address):
+    return {"environ_base": {"REMOTE_ADDR": address}}
+
+
+def test_five_failures_lock_that_address_out_of_the_name_for_fifteen_minutes(make_ops_app, engine):
+    app = make_ops_app(ARCHIVES_LOGIN_DELAY_SECONDS=0)
+    c = app.test_client()
     for _ in range(4):
         assert "用户名或口令错误" in _text(login(c, "clerk1", "Wrong#Pass1", follow=True))
-    assert "已锁定 15 分钟" in _text(login(c, "clerk1", "Wrong#Pass1", follow=True))
-    # Locked: even the right password is refused, and that attempt is audited too.
-    assert "已被锁定" in _text(login(c, "clerk1", INITIAL_PASSWORD, follow=True))
+    assert "连续 5 次登录失败，请 15 分钟后再试" in _text(login(c, "clerk1", "Wrong#Pass1", follow=True))
+    # Locked for this address: even the right password is refused (not even checked), and that is audited too.
+    assert "登录失败次数过多，请 15 分钟后再试" in _text(login(c, "clerk1", INITIAL_PASSWORD, follow=True))
     assert c.get("/").status_code == 302
     locks = audit_rows(engine, "锁定")
-    assert len(locks) == 1 and "5 次" in locks[0].summary
+    assert len(locks) == 1 and "5 次" in locks[0].summary and locks[0].client_ip == "127.0.0.1"
     assert len(audit_rows(engine, "登录失败")) == 6
-    with engine.begin() as conn:
-        until = conn.execute(sa.text("select locked_until from ab_user where username='clerk1'")
-                             .columns(locked_until=sa.DateTime)).scalar()
-        assert dt.timedelta(minutes=14) < until - dt.datetime.utcnow() <= dt.timedelta(minutes=15)
-        conn.execute(sa.text("update ab_user set locked_until = :t where username='clerk1'"),
-                     {"t": dt.datetime.utcnow() - dt.timedelta(seconds=1)})
+    with engine.connect() as conn:  # no account-wide lock: the owner at another desk is not locked out
+        assert conn.execute(sa.text("select locked_until from ab_user where username='clerk1'")).scalar() is None
+    owner = app.test_client()
+    resp = owner.post("/login/", data={"username": "clerk1", "password": INITIAL_PASSWORD,
+                                       "csrf_token": csrf(owner, "/login/")}, **_from("10.9.8.7"))
+    assert resp.location.endswith("/password/")
+    with app.app_context():  # the lock ends with its time (its key expires in the limiter's storage)
+        storage = app.extensions["archives_limiter"].storage
+        keys = [k for k in storage.get_connection().scan_iter(storage.prefixed_key("login-lock:*"))]
+        assert len(keys) == 1 and 14 * 60 < storage.get_connection().ttl(keys[0]) <= 15 * 60
+        storage.get_connection().delete(keys[0])
     assert login(c, "clerk1", INITIAL_PASSWORD).location.endswith("/password/")  # lock over
 
 
 def test_lockout_threshold_and_duration_are_configurable(make_ops_app):
-    app = make_ops_app(ARCHIVES_LOCK_THRESHOLD=3, ARCHIVES_LOCK_DURATION=dt.timedelta(minutes=30))
+    app = make_ops_app(ARCHIVES_LOCK_THRESHOLD=3, ARCHIVES_LOCK_DURATION=dt.timedelta(minutes=30),
+                       ARCHIVES_LOGIN_DELAY_SECONDS=0)
     c = app.test_client()
     login(c, "clerk1", "Wrong#Pass1")
     login(c, "clerk1", "Wrong#Pass1")
-    assert "已锁定 30 分钟" in _text(login(c, "clerk1", "Wrong#Pass1", follow=True))
+    assert "连续 3 次登录失败，请 30 分钟后再试" in _text(login(c, "clerk1", "Wrong#Pass1", follow=True))
 
 
 def test_one_session_per_user_a_new_login_ends_the_old(ops_app, engine):
@@ -135,7 +146,7 @@ def test_logout_invalidates_the_server_side_session(ops_app, engine):
     c = ops_app.test_client()
     login_ready(c, "clerk1", INITIAL_PASSWORD)
     cookie = c.get_cookie("gzda_session").value
-    assert c.get("/logout/").status_code == 302
+    assert logout(c).status_code == 302
     replay = ops_app.test_client()
     replay.set_cookie("gzda_session", cookie)
     resp = replay.get("/")
@@ -164,7 +175,7 @@ def test_idle_session_ends_after_thirty_minutes(ops_app, engine, monkeypatch):
 def test_last_login_time_and_ip_are_shown_after_login(ops_app):
     c = ops_app.test_client()
     password = login_ready(c, "clerk1", INITIAL_PASSWORD)
-    c.get("/logout/")
+    logout(c)
     c2 = ops_app.test_client()
     login(c2, "clerk1", password, follow=False)
     page = _text(c2.get("/", environ_base={"REMOTE_ADDR": "10.1.2.3"}))
@@ -280,7 +291,7 @@ def test_every_login_event_is_in_an_intact_chain(ops_app, engine, ops_settings):
     c = ops_app.test_client()
     login(c, "clerk1", "Wrong#Pass1")
     password = login_ready(c, "clerk1", INITIAL_PASSWORD)
-    c.get("/logout/")
+    logout(c)
     login(c, "clerk1", password)
     actions = [r.action for r in audit_rows(engine) if r.action != "授权"]  # 授权: built-in roles' defaults
     assert actions == ["登录失败", "登录", "修改口令", "登出", "登录"]

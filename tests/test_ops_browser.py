@@ -14,13 +14,24 @@ CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 
-@pytest.fixture
-def live_url(make_ops_app):
-    server = make_server("127.0.0.1", 0, make_ops_app(), threaded=True)
+def _serve(app):
+    """Serve `app` on a free port in a thread; yields its URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+
+
+@pytest.fixture
+def live_url(make_ops_app):
+    yield from _serve(make_ops_app())
+
+
+@pytest.fixture
+def live_url_no_delay(make_ops_app):
+    """Failed logins without the growing delays, to reach the lock quickly."""
+    yield from _serve(make_ops_app(ARCHIVES_LOGIN_DELAY_SECONDS=0))
 
 
 @pytest.fixture
@@ -41,6 +52,13 @@ def _login(page, url, username, password):
     page.fill("#username", username)
     page.fill("#password", password)
     _submit(page, "#login-submit")
+
+
+def _logout(page, url):
+    """Log out if signed in: GET /logout/ only asks; its button POSTs the form with the CSRF token."""
+    page.goto(f"{url}/logout/")
+    if page.locator("#logout-confirm").count():
+        _submit(page, "#logout-confirm")
 
 
 def _submit(page, selector):
@@ -74,18 +92,24 @@ def test_login_forced_change_and_chinese_workbench(page, live_url, database_url)
     page.keyboard.press("Escape")
     # docs/screenshots/workbench.png is taken by test_ops_workbench_browser.py, with the panels populated.
     # The next login shows when and from where the previous one was.
-    page.goto(f"{live_url}/logout/")
+    # Logout is the nav's button: a POST form with the CSRF token.
+    page.click("#user-menu")
+    _submit(page, "#logout-link")
     assert "已安全退出" in page.content()
     _login(page, live_url, "clerk1", "Liulan#2026")
     assert "上次登录：" in page.locator("#last-login").inner_text()
 
 
-def test_lockout_after_five_failures(page, live_url):
+def test_lockout_after_five_failures(page, live_url_no_delay):
+    live_url = live_url_no_delay
     for _ in range(5):
         _login(page, live_url, "clerk1", "Wrong#Pass9")
-    assert "账号已锁定 15 分钟" in page.content()
-    _login(page, live_url, "clerk1", INITIAL_PASSWORD)
-    assert "已被锁定" in page.content() and page.url.endswith("/login/")
+    assert "连续 5 次登录失败，请 15 分钟后再试" in page.content()
+    _login(page, live_url, "clerk1", INITIAL_PASSWORD)  # this address is locked out of the name …
+    assert "登录失败次数过多" in page.content() and page.url.endswith("/login/")
+    for _ in range(6):  # … and a name that does not exist gets exactly the same answers
+        _login(page, live_url, "nobody", "Wrong#Pass9")
+    assert "登录失败次数过多" in page.content()
 
 
 def test_idle_session_timeout_lands_on_the_login_page(page, live_url, monkeypatch):

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from archives_domain.accounts.users import create_user
 from conftest import COUNTY, INITIAL_PASSWORD
 from ops_http import Authenticator
-from test_ops_browser import SCREENSHOTS, _login, _submit, live_url, page  # noqa: F401 (fixtures)
+from test_ops_browser import SCREENSHOTS, _login, _logout, _submit, live_url, page  # noqa: F401 (fixtures)
 
 NEW = "Anquan#2026x"
 
@@ -41,7 +41,7 @@ def _first_login_with_totp(page, url, username) -> Authenticator:
 
 def test_totp_enrolment_and_login(page, live_url):
     phone = _first_login_with_totp(page, live_url, "sysadm")
-    page.goto(f"{live_url}/logout/")
+    _logout(page, live_url)
     _login(page, live_url, "sysadm", NEW)
     assert page.url.endswith("/totp/verify/") and "动态口令" in page.content()
     page.fill("#code", phone.wrong_code())

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from archives_domain.accounts.users import create_user
 from conftest import COUNTY, INITIAL_PASSWORD
 from ops_http import (NEW_PASSWORD, Authenticator, audit_rows, change_password, csrf, enrol, login, login_admin,
-                      totp_post)
+                      logout, totp_post)
 
 
 def _text(resp):
@@ -52,7 +52,7 @@ def test_totp_enrolment_by_qr_code_then_login_with_the_code(ops_app, engine):
     assert c.get("/").status_code == 200
     assert _user(engine, "sysadm").totp_enabled
     assert audit_rows(engine, "启用动态口令")[-1].username == "sysadm"
-    c.get("/logout/")
+    logout(c)
     # The next login asks for the code after the password; the enrolment page is closed now.
     resp = login(c, "sysadm", NEW_PASSWORD)
     assert resp.location.endswith("/totp/verify/")
@@ -66,11 +66,11 @@ def test_totp_enrolment_by_qr_code_then_login_with_the_code(ops_app, engine):
 def test_a_code_is_never_accepted_twice(ops_app, engine):
     c = ops_app.test_client()
     password, phone = login_admin(c, "sysadm", INITIAL_PASSWORD)
-    c.get("/logout/")
+    logout(c)
     login(c, "sysadm", password)
     code = phone.code()
     assert totp_post(c, "/totp/verify/", code).location.endswith("/")
-    c.get("/logout/")
+    logout(c)
     login(c, "sysadm", password)
     resp = totp_post(c, "/totp/verify/", code, follow=True)  # replayed within its time step
     assert "已使用过" in _text(resp)
@@ -78,24 +78,27 @@ def test_a_code_is_never_accepted_twice(ops_app, engine):
     assert "重放" in audit_rows(engine, "登录失败")[-1].summary
 
 
-def test_wrong_codes_count_toward_the_lockout(ops_app, engine):
-    c = ops_app.test_client()
+def test_wrong_codes_after_the_right_password_lock_the_account(make_ops_app, engine):
+    """Password failures lock only their address out of the name (test_ops_login_security); wrong TOTP codes after
+    the right password are evidence an outsider cannot produce cheaply: the account itself is locked."""
+    c = make_ops_app(ARCHIVES_LOGIN_DELAY_SECONDS=0).test_client()
     password, phone = login_admin(c, "sysadm", INITIAL_PASSWORD)
-    c.get("/logout/")
+    logout(c)
     login(c, "sysadm", "Wrong#Pass1")
     login(c, "sysadm", "Wrong#Pass1")
     assert login(c, "sysadm", password).location.endswith("/totp/verify/")
-    for _ in range(2):
+    assert _user(engine, "sysadm").locked_until is None  # wrong passwords alone lock no account
+    for _ in range(4):
         assert "动态口令错误" in _text(totp_post(c, "/totp/verify/", phone.wrong_code(), follow=True))
-    resp = totp_post(c, "/totp/verify/", phone.wrong_code(), follow=True)  # the 5th failure of either factor
-    assert "已锁定 15 分钟" in _text(resp)
+    resp = totp_post(c, "/totp/verify/", phone.wrong_code(), follow=True)  # the 5th wrong code
+    assert "账号已锁定 15 分钟" in _text(resp)
     assert _user(engine, "sysadm").locked_until is not None
-    # Locked: the right password and the right code are refused.
-    resp = login(c, "sysadm", password, follow=True)
-    assert "已被锁定" in _text(resp)
+    # Locked: the right password is refused (and only the right password learns of the lock).
+    assert "已被锁定" in _text(login(c, "sysadm", password, follow=True))
+    assert "已被锁定" not in _text(login(c, "sysadm", "Wrong#Pass1", follow=True))
     assert c.get("/totp/verify/").location.endswith("/login/")
     summaries = [r.summary for r in audit_rows(engine, "登录失败")]
-    assert sum("动态口令错误" in s for s in summaries) == 3 and sum("口令错误（" in s for s in summaries) == 5
+    assert sum("动态口令错误" in s for s in summaries) == 5 and sum("：口令错误（" in s for s in summaries) == 3
     assert len(audit_rows(engine, "锁定")) == 1
 
 
@@ -156,5 +159,5 @@ def test_user_enrols_voluntarily_when_the_role_is_relaxed(ops_app, engine):
     password = login_ready(c, "clerk1", INITIAL_PASSWORD)
     enrol(c, signed_in=True)
     assert _user(engine, "clerk1").totp_enabled
-    c.get("/logout/")
+    logout(c)
     assert login(c, "clerk1", password).location.endswith("/totp/verify/")  # once on, always asked

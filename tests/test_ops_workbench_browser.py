@@ -11,14 +11,14 @@ from archives_domain.models import ArchiveLoan, ArchiveTransferIn, ArchiveTransf
 from archives_domain.models.security import User
 from biz_seed import GROUP, seed_persons, seed_todo_sources, seed_tree_and_users
 from conftest import COUNTY, INITIAL_PASSWORD
-from test_ops_browser import SCREENSHOTS, _login, _submit, live_url, page  # noqa: F401 (fixtures)
+from test_ops_browser import SCREENSHOTS, _login, _logout, _submit, live_url, page  # noqa: F401 (fixtures)
 
 NEW = "Liulan#2026"
 
 
 def _enter(page, url, username):
     """Log in; at the first login change the password as forced."""
-    page.goto(f"{url}/logout/")
+    _logout(page, url)
     _login(page, url, username, INITIAL_PASSWORD)
     if page.url.endswith("/password/"):
         page.fill("#old_password", INITIAL_PASSWORD)

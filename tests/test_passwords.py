@@ -5,8 +5,8 @@ import datetime as dt
 
 import pytest
 
-from archives_domain.accounts.passwords import (PasswordPolicyError, check_password, check_policy, hash_password,
-                                                is_expired, policy_errors)
+from archives_domain.accounts.passwords import (PasswordPolicyError, check_password, check_policy, common_passwords,
+                                                hash_password, is_common, is_expired, policy_errors)
 
 
 def test_hash_format_salt_and_check():
@@ -34,16 +34,17 @@ def test_policy_rejects(password, username, rule):
     assert any(rule in e for e in errors), errors
 
 
-@pytest.mark.parametrize("password", ["Abcdefg1", "abcdef1!", "ABCDEF1!", "Abcdefg!", "口令Ab1!xyz"])
+# (Not "Abcdefg1" and the like: those are on the list of common passwords now.)
+@pytest.mark.parametrize("password", ["Hongfeng7k", "hongfeng7!", "HONGFENG7!", "Hongfeng!k", "口令Ab1!xyz"])
 def test_policy_accepts_three_of_four_classes(password):
     assert policy_errors(password, "clerk01") == []
 
 
 def test_last_five_not_reusable():
-    history = [hash_password(f"Passw0rd!{i}") for i in range(5)]
+    history = [hash_password(f"Hongfeng#{i}k") for i in range(5)]
     with pytest.raises(PasswordPolicyError, match="最近 5 次"):
-        check_policy("Passw0rd!3", "u", history)
-    check_policy("Passw0rd!9", "u", history)
+        check_policy("Hongfeng#3k", "u", history)
+    check_policy("Hongfeng#9k", "u", history)
 
 
 def test_expiry_after_90_days():
@@ -51,3 +52,45 @@ def test_expiry_after_90_days():
     assert not is_expired(now - dt.timedelta(days=89), now)
     assert is_expired(now - dt.timedelta(days=91), now)
     assert is_expired(None, now)
+
+
+# -- common/breached passwords (issue 13, defect 11) ------------------------------------------------------------
+COMMON = "常见弱口令"
+
+
+@pytest.mark.parametrize("password", ["P@ssw0rd", "Password1!", "Passw0rd!", "Qwerty123!", "Admin@123", "Abc123456!",
+                                      "1qaz@WSX", "Iloveyou2024!", "Welcome1!", "QWERTYuiop1"])
+def test_common_passwords_are_refused_whatever_their_complexity(password):
+    errors = policy_errors(password, "clerk1")
+    assert any(COMMON in e for e in errors), errors
+    with pytest.raises(PasswordPolicyError, match=COMMON):
+        check_policy(password, "clerk1")
+
+
+def test_comparison_ignores_case_and_trailing_digits_or_symbols():
+    assert is_common("PASSWORD") and is_common("pAsSwOrD") and is_common("password2026!!")
+    assert is_common("Dragon#1") and is_common("  Monkey123  ")
+    # a short stem says nothing: "Ab" of "Ab#2026xyz!" is not judged by the list
+    assert not is_common("Zq#2026")
+
+
+def test_a_strong_random_password_is_accepted():
+    import secrets
+    import string
+    alphabet = string.ascii_letters + string.digits + "#@!%&*"
+    for _ in range(20):
+        password = "".join(secrets.choice(alphabet) for _ in range(14)) + "a1#Z"
+        assert not is_common(password)
+    assert policy_errors("vT7#qLm2@xR9", "clerk1") == []
+
+
+def test_the_kept_list_has_at_least_100000_real_passwords():
+    listed = common_passwords()
+    assert len(listed) >= 100_000
+    assert {"123456", "password", "p@ssw0rd", "qwerty", "iloveyou"} <= listed
+    assert common_passwords() is listed  # loaded once per process
+
+
+@pytest.mark.parametrize("username, password", [("clerk1", "My#clerk1Desk"), ("Zhangsan", "zhangSAN#2024x")])
+def test_a_password_containing_the_user_name_is_refused(username, password):
+    assert "口令不得包含用户名" in policy_errors(password, username)

@@ -7,10 +7,13 @@ can be raised later without invalidating stored hashes.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import hashlib
 import hmac
 import re
 import secrets
+from functools import lru_cache
+from pathlib import Path
 
 SCHEME = "pbkdf2-sm3"
 ITERATIONS = 120_000
@@ -19,6 +22,8 @@ MIN_LENGTH = 8
 HISTORY_DEPTH = 5  # the last five passwords may not be chosen again
 MAX_AGE = dt.timedelta(days=90)
 _SYMBOL = re.compile(r"[^A-Za-z0-9]")
+COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent / "data" / "common-passwords.txt.gz"  # see data/README.md
+MIN_STRIPPED = 4  # a stripped stem shorter than this ("ab" of "ab#2026…") says nothing about the password
 
 
 class PasswordPolicyError(ValueError):
@@ -50,6 +55,29 @@ def dummy_check(password: str) -> None:
     hashlib.pbkdf2_hmac("sm3", password.encode("utf-8"), b"\0" * SALT_BYTES, ITERATIONS)
 
 
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    """The kept list of common/breached passwords (lower-case), read once per process on first use."""
+    with gzip.open(COMMON_PASSWORDS_FILE, "rt", encoding="utf-8") as f:
+        return frozenset(line.rstrip("\n") for line in f if line.strip())
+
+
+def is_common(password: str) -> bool:
+    """On the list, ignoring case, or once some trailing digits and symbols are removed (``Password1!`` →
+    ``password``, ``Abc123456!`` → ``abc123456``): appending ``1!`` or a year to a listed password is the first
+    thing a guesser tries."""
+    folded = password.strip().casefold()
+    listed = common_passwords()
+    if folded in listed:
+        return True
+    stem = folded
+    while stem and not stem[-1].isalpha():
+        stem = stem[:-1]
+        if len(stem) >= MIN_STRIPPED and stem in listed:
+            return True
+    return False
+
+
 def policy_errors(password: str, username: str | None = None) -> list[str]:
     """Every rule the password breaks (empty list: acceptable)."""
     errors = []
@@ -59,8 +87,10 @@ def policy_errors(password: str, username: str | None = None) -> list[str]:
         + bool(_SYMBOL.search(password))
     if classes < 3:
         errors.append("口令须包含大写字母、小写字母、数字、符号中的至少三类")
-    if username and username.lower() in password.lower():
+    if username and username.strip().casefold() in password.casefold():
         errors.append("口令不得包含用户名")
+    if is_common(password):
+        errors.append("口令属于常见弱口令（已在公开泄露的口令中大量出现），请另选")
     return errors
 
 

@@ -22,7 +22,7 @@ from archives_domain.models.base import now_utc
 from archives_domain.models.security import User as DomainUser
 
 from ..i18n import Msg
-from . import events, totp
+from . import events, throttle, totp
 from .models import ArchivesUser
 from .views import ArchivesAuthDBView
 
@@ -57,30 +57,53 @@ class ArchivesSecurityManager(SecurityManager):
 
     # -- login -------------------------------------------------------------------
     def authenticate(self, username: str, password: str) -> LoginOutcome:
-        """Check the credentials with lockout; audit the outcome. Commits."""
-        cfg = current_app.config
-        s = self.session
-        now = now_utc()
+        """Check the credentials under the 登录失败处理 rules (login_policy); audit the outcome. Commits.
+
+        Unknown names, disabled accounts and wrong passwords get the same answers, delays and locks: the
+        counters are per (name as typed, client address), so nobody learns whether an account exists and
+        an outsider can only lock their own address out of a name."""
+        s, now = self.session, now_utc()
         username = (username or "").strip()
+        refused = throttle.refusal(username)
+        if refused is not None:  # locked or too soon for this name from this address: the password is not checked
+            events.record(s, "登录失败", f"登录失败：{refused}", username=username, result="失败")
+            s.commit()
+            return LoginOutcome(None, refused)
         user = s.scalar(select(ArchivesUser).where(ArchivesUser.username == username)) if username else None
         if user is None or not user.active:
             passwords.dummy_check(password or "")
-            events.record(s, "登录失败", f"登录失败：{'账号已停用' if user else '用户名不存在'}",
-                          username=username, result="失败")
-            s.commit()
-            return LoginOutcome(None, BAD_LOGIN)
+            return LoginOutcome(None, self._password_failure(username, user, "账号已停用" if user else "用户名不存在"))
+        if not passwords.check_password(user.password, password or ""):
+            return LoginOutcome(None, self._password_failure(username, user, "口令错误"))
+        throttle.forget_failures(username)
         if user.locked_until and user.locked_until > now:
+            # Only after the right password: the account-wide lock (wrong TOTP codes) is nobody else's business.
             events.record(s, "登录失败", "登录失败：账号锁定期间尝试登录", username=user.username,
                           agency_code=user.agency_code, result="失败", object_id=str(user.id))
             s.commit()
-            return LoginOutcome(None, Msg("账号因连续登录失败已被锁定，请于 %(t)s 后再试", t=_beijing(user.locked_until)))
-        if not passwords.check_password(user.password, password or ""):
-            return LoginOutcome(None, self._count_failure(user, "口令错误", BAD_LOGIN))
+            return LoginOutcome(None, Msg("账号已被锁定，请于 %(t)s 后再试或联系安全管理员", t=_beijing(user.locked_until)))
         must_change = bool(user.must_change_password) or passwords.is_expired(user.password_changed_at, now)
         return LoginOutcome(user, None, must_change)
 
+    def _password_failure(self, username: str, user: ArchivesUser | None, what: str) -> str:
+        """A failed password step: counted for (name, address), audited; the answer never depends on `user`. Commits."""
+        s, cfg = self.session, current_app.config
+        failures, locked = throttle.count_failure(username)
+        who = {"username": username, "agency_code": user.agency_code if user else None,
+               "object_id": str(user.id) if user else None}
+        events.record(s, "登录失败", f"登录失败：{what}（本地址连续第 {failures} 次）", result="失败", **who)
+        message = BAD_LOGIN
+        if locked:
+            minutes = int(cfg["ARCHIVES_LOCK_DURATION"].total_seconds() // 60)
+            events.record(s, "锁定", f"同一地址连续 {failures} 次登录失败，该地址对此用户名的登录暂停 {minutes} 分钟",
+                          result="失败", **who)
+            message = Msg("连续 %(n)s 次登录失败，请 %(m)s 分钟后再试", n=failures, m=minutes)
+        s.commit()
+        return message
+
     def _count_failure(self, user: ArchivesUser, what: str, message: str) -> str:
-        """A failed factor (password or TOTP code): audited, counted toward the lockout. Commits."""
+        """A wrong second factor after the right password: counted for the account itself (only someone holding
+        the password can do this), audited; at the threshold the whole account is locked. Commits."""
         cfg, s = current_app.config, self.session
         user.fail_login_count = (user.fail_login_count or 0) + 1
         events.record(s, "登录失败", f"登录失败：{what}（连续第 {user.fail_login_count} 次）",
@@ -89,9 +112,9 @@ class ArchivesSecurityManager(SecurityManager):
             user.locked_until = now_utc() + cfg["ARCHIVES_LOCK_DURATION"]
             user.fail_login_count = 0
             minutes = int(cfg["ARCHIVES_LOCK_DURATION"].total_seconds() // 60)
-            events.record(s, "锁定", f"连续 {cfg['ARCHIVES_LOCK_THRESHOLD']} 次登录失败，账号锁定 {minutes} 分钟",
+            events.record(s, "锁定", f"口令正确但连续 {cfg['ARCHIVES_LOCK_THRESHOLD']} 次动态口令错误，账号锁定 {minutes} 分钟",
                           username=user.username, agency_code=user.agency_code, object_id=str(user.id))
-            message = Msg("连续 %(n)s 次登录失败，账号已锁定 %(m)s 分钟", n=cfg['ARCHIVES_LOCK_THRESHOLD'], m=minutes)
+            message = Msg("连续 %(n)s 次动态口令错误，账号已锁定 %(m)s 分钟", n=cfg['ARCHIVES_LOCK_THRESHOLD'], m=minutes)
         s.commit()
         return message
 
@@ -118,7 +141,7 @@ class ArchivesSecurityManager(SecurityManager):
             events.record(s, "登录失败", "登录失败：账号锁定期间尝试登录", username=user.username,
                           agency_code=user.agency_code, result="失败", object_id=str(user.id))
             s.commit()
-            return LoginOutcome(None, Msg("账号因连续登录失败已被锁定，请于 %(t)s 后再试", t=_beijing(user.locked_until)))
+            return LoginOutcome(None, Msg("账号已被锁定，请于 %(t)s 后再试或联系安全管理员", t=_beijing(user.locked_until)))
         if enrolling == bool(user.totp_enabled):
             return LoginOutcome(None, Msg("动态口令状态已变化，请重新登录"))
         step = totp.matching_step(totp.secret_of(user), code)

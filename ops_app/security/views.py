@@ -148,8 +148,15 @@ class ArchivesAuthDBView(AuthDBView):
 
     @expose("/logout/", methods=["GET", "POST"])
     def logout(self):
+        """POST (with the CSRF token, as every POST) logs out; GET only asks, so no link or image can log anyone out."""
         user = g.user
-        if user is not None and user.is_authenticated:
+        signed_in = user is not None and user.is_authenticated
+        if request.method == "GET":
+            if not signed_in:
+                return redirect(url_for(".login"))
+            return self.render_template("security/logout_confirm.html", title=_("退出"),
+                                        appbuilder=self.appbuilder), 200, NO_STORE
+        if signed_in:
             self.appbuilder.sm.end_session(user, "登出", "用户登出")
         logout_user()
         clear_session()

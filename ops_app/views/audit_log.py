@@ -16,6 +16,7 @@ from flask_appbuilder import BaseView, expose
 from sqlalchemy import func, or_, select
 
 from archives_domain.models import AuditLog
+from archives_domain.spreadsheet_safety import safe_cell
 
 from ..i18n import _
 from ..security import events
@@ -104,7 +105,8 @@ class AuditLogView(BaseView):
         writer = csv.writer(buf)
         writer.writerow(["序号", *(label for _, label in COLUMNS)])
         for r in rows:
-            writer.writerow([r["id"], *(r[name] for name, _ in COLUMNS)])
+            # Anyone can put text in the log (a user name typed at the login): no cell may run as a formula.
+            writer.writerow([r["id"], *(safe_cell(r[name]) for name, _ in COLUMNS)])
         described = "，".join(f"{k}={v}" for k, v in f.items() if v) or "全部"
         events.record_plain(s, "导出", f"导出系统日志 {len(rows)} 条（条件：{described}）", object_type="系统日志",
                             module=MODULE_PATH)

@@ -58,6 +58,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from archives_domain.collection_form import NULL_EXEMPT, NULL_TOKENS
+from archives_domain.spreadsheet_safety import FORMULA_RE, FORMULA_RE2, looks_like_formula  # noqa: F401 (re-exported)
 
 # ---------------------------------------------------------------------------
 # Whitespace, width, empty values
@@ -135,18 +136,13 @@ def is_null_token(text: str | None, field: str | None = None) -> bool:
 # Formula injection
 # ---------------------------------------------------------------------------
 
-# after the sign: a cell reference at once (``+A1``, ``-$B$2``), or anywhere later a function call
-# ``NAME(``, a DDE pipe ``|`` or a sheet reference ``!A``
-FORMULA_RE = re.compile(r"^[\s\u3000]*(?:=.|[+\-@](?:\$?[A-Za-z]{1,3}\$?[0-9]+"
-                        r"|.*?(?:[A-Za-z_][A-Za-z0-9_.]*\s*\(|\||![A-Za-z$])))", re.S)
-#: RE2 form of FORMULA_RE for pyarrow.compute.
-FORMULA_RE2 = (r"(?s)^[\t\n\r\v\f \x{3000}]*(?:=.|[+\-@](?:\$?[A-Za-z]{1,3}\$?[0-9]+"
-               r"|.*?(?:[A-Za-z_][A-Za-z0-9_.]*\s*\(|\||![A-Za-z$])))")
+# The rule itself is the domain's (archives_domain.spreadsheet_safety): one rule for the reader and every export.
 
 
 _FORMULA_LEAD = np.zeros(256, dtype=bool)
 _FORMULA_LEAD[[ord(c) for c in "=+-@ \t\n\r"]] = True
 _FORMULA_LEAD[0xE3] = True  # lead byte of U+3000 (ideographic space)
+_FORMULA_LEAD[0xEF] = True  # lead byte of the full-width signs ＝＋－＠
 
 
 def formula_mask(values: pa.Array) -> np.ndarray:
@@ -171,11 +167,6 @@ def formula_mask(values: pa.Array) -> np.ndarray:
     if idx.size:
         out[idx] = mask(pc.match_substring_regex(values.take(pa.array(idx)), FORMULA_RE2))
     return out
-
-
-def looks_like_formula(text: str | None) -> bool:
-    """Whether a cell would run as a formula in a spreadsheet (``=…``, ``+SUM(…)``, ``@A1``, DDE ``|``)."""
-    return isinstance(text, str) and FORMULA_RE.match(text) is not None
 
 
 # ---------------------------------------------------------------------------
