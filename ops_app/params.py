@@ -22,7 +22,7 @@ MAX_PAGE = 1_000_000        # with at most 1,000 rows a page: an OFFSET well ins
 # Dates typed into filters: wide enough for any archive, narrow enough that ±1 day and the shift between
 # Beijing time and UTC stay inside Python's and the databases' date range.
 MIN_DATE, MAX_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
-_INT = re.compile(r"[+-]?\d{1,30}")
+_INT = re.compile(r"[+-]?[0-9]{1,30}")  # ASCII digits only (int() would take full-width ones)
 
 
 class ParamError(BadRequest):
@@ -76,7 +76,7 @@ def parse_date(name: str, raw: str | None, *, lo: dt.date = MIN_DATE, hi: dt.dat
     if not text:
         return None
     try:
-        value = dt.date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
+        value = dt.date.fromisoformat(text) if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text) else None
     except ValueError:  # 2026-02-30, 0000-01-01
         value = None
     if value is None or not lo <= value <= hi:

@@ -287,3 +287,26 @@ def test_the_sink_pattern_catches_the_forms_it_must():
                 'el.insertAdjacentHTML("beforeend", s)', '$(el).html(s)'):
         assert SINKS.search(bad), bad
     assert not SINKS.search("area.value = box.innerHTML;")  # reading the markup back is no sink
+
+
+def test_the_parsers_bounds_and_messages():
+    import datetime as dt
+
+    from flask import Flask
+
+    from ops_app.params import MAX_ID, ParamError, id_list, parse_date, parse_int
+    assert parse_int("page", " 7 ", lo=1, hi=10) == 7 and parse_int("page", "", lo=1, hi=10, default=1) == 1
+    for bad in ("11", "0", "abc", "1e3", "0x10", "１", "-1", HUGE):
+        with pytest.raises(ParamError) as err:
+            parse_int("page", bad, lo=1, hi=10)
+        assert err.value.code == 400 and str(err.value.message) == "参数 page 须为 1 至 10 之间的整数"
+    assert parse_date("end", "2026-01-31") == dt.date(2026, 1, 31) and parse_date("end", None) is None
+    for bad in ("9999-12-31", "0000-01-01", "2026-02-30", "2026-1-31", "20260131", "2026-01-31T00:00"):
+        with pytest.raises(ParamError, match="end"):
+            parse_date("end", bad)
+    app = Flask(__name__)
+    with app.test_request_context("/", method="POST", data={"id": ["3", "", str(MAX_ID)]}):
+        assert id_list("id") == [3, MAX_ID]
+    with app.test_request_context("/", method="POST", data={"id": ["3", str(MAX_ID + 1)]}):
+        with pytest.raises(ParamError, match="参数 id"):
+            id_list("id")
