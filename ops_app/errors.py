@@ -67,9 +67,10 @@ def handle_http_error(error: HTTPException):
         reference = secrets.token_hex(4)
         _rollback()
         cause = getattr(error, "original_exception", None)
-        # Flask has logged an unhandled exception's traceback already; this line ties it to the page's reference.
-        log.error("错误 %s：%s %s 返回 %s（%s）", reference, request.method, request.path, code,
-                  type(cause).__name__ if cause else error.description)
+        # Flask has logged an unhandled exception's traceback on the app's logger already; this line, on the
+        # same logger, ties it to the reference shown on the page.
+        current_app.logger.error("错误 %s：%s %s 返回 %s（%s）", reference, request.method, request.path, code,
+                                 type(cause).__name__ if cause else error.description)
     message = message_for(error) if code < 500 else _(TEXTS[500][1])
     headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]  # Allow, Retry-After
     return render_error(code, message, reference=reference), code, headers
