@@ -52,6 +52,8 @@ def create_app(settings: Settings | None = None, testing: bool = False, config: 
         from werkzeug.middleware.proxy_fix import ProxyFix
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
+    from .errors import register as register_errors
+    register_errors(app)  # error pages, bounded <int:...>: before any view is registered
     CSRFProtect(app)
     from .security import throttle
     throttle.init_app(app)  # login rate limits: before the views, after the CSRF check

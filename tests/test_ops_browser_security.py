@@ -106,7 +106,8 @@ def test_permission_revoked_on_the_tree_leaves_the_menu_and_answers_403(page, li
     assert auditor.locator('[data-menu-key="system.log"]').count() == 0
     assert "系统日志" not in auditor.locator(".navbar").inner_text()
     response = auditor.goto(f"{live_url}/auditlog/")
-    assert response.status == 403 and "无权访问" in auditor.locator("#forbidden").inner_text()
+    assert response.status == 403 and "无权访问" in auditor.locator("#error-heading").inner_text()  # ops_app.errors
+    assert "请联系安全管理员授权" in auditor.locator("#forbidden").inner_text()
     response = auditor.goto(f"{live_url}/api/v1/audit-log/")
     assert response.status == 403
     other.close()

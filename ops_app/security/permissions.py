@@ -15,11 +15,12 @@
 """
 from __future__ import annotations
 
-from flask import current_app, g, jsonify, redirect, render_template, request, url_for
+from flask import current_app, g, jsonify, redirect, request, url_for
 
 from archives_domain.accounts import grants
 from archives_domain.accounts.roles import AUDIT_ADMIN, SECURITY_ADMIN, SYSTEM_ADMIN
 
+from ..errors import render_error
 from ..i18n import N_, Msg, _
 from ..menu import MENU, by_key
 from . import events
@@ -234,11 +235,8 @@ def endpoint_modules(app) -> dict[str, str]:
 
 
 def forbidden(message: str | None = None):
-    message = message or _("您没有访问该功能的权限")
-    if request.path.startswith("/api/"):
-        return jsonify(message=message), 403
-    return render_template("security/forbidden.html", message=message, appbuilder=current_app.appbuilder,
-                           title=_("无权访问")), 403
+    """The 403 page in the frame of every error page (or JSON under /api/), `message` saying why."""
+    return render_error(403, message or _("您没有访问该功能的权限")), 403
 
 
 def access_guard():

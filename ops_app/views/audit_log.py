@@ -19,6 +19,7 @@ from archives_domain.models import AuditLog
 from archives_domain.spreadsheet_safety import safe_cell
 
 from ..i18n import _
+from ..params import page_arg, parse_date
 from ..security import events
 from ..security import permissions as P
 
@@ -35,11 +36,9 @@ def _like(value: str) -> str:
     return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _date(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+def _date(name: str, value: str | None) -> dt.date | None:
+    # Bounded (ops_app.params): 9999-12-31 + 1 day − 8 h would overflow; a malformed date answers 400.
+    return parse_date(name, value)
 
 
 def filters_from(args) -> dict:
@@ -51,9 +50,9 @@ def query_for(f: dict):
     q = select(AuditLog)
     if f["username"]:
         q = q.where(AuditLog.username.like(_like(f["username"]), escape="\\"))
-    if (start := _date(f["start"])) is not None:  # dates are Beijing days; the log is in UTC
+    if (start := _date("start", f["start"])) is not None:  # dates are Beijing days; the log is in UTC
         q = q.where(AuditLog.ts >= dt.datetime.combine(start, dt.time()) - BEIJING)
-    if (end := _date(f["end"])) is not None:
+    if (end := _date("end", f["end"])) is not None:
         q = q.where(AuditLog.ts < dt.datetime.combine(end + dt.timedelta(days=1), dt.time()) - BEIJING)
     if f["module"]:
         pattern = _like(f["module"])
@@ -89,7 +88,7 @@ class AuditLogView(BaseView):
         q = query_for(f)
         total = s.scalar(select(func.count()).select_from(q.subquery())) or 0
         pages = max(1, math.ceil(total / PAGE_SIZE))
-        page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
+        page = min(page_arg(), pages)
         rows = s.scalars(q.order_by(AuditLog.id.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
         actions = list(s.scalars(select(AuditLog.action).distinct().order_by(AuditLog.action)))
         return self.render_template("audit_log.html", title=_("系统日志"), appbuilder=self.appbuilder, f=f,
@@ -118,6 +117,6 @@ class AuditLogView(BaseView):
     @expose("/api/v1/audit-log/", methods=["GET"])
     def api_list(self):
         s, f = self._session(), filters_from(request.args)
-        page = max(1, request.args.get("page", 1, type=int) or 1)
+        page = page_arg()
         rows = s.scalars(query_for(f).order_by(AuditLog.id.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
         return jsonify(page=page, items=[row_values(r) for r in rows])

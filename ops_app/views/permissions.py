@@ -13,6 +13,7 @@ from archives_domain.models.security import Role, User
 
 from ..i18n import Msg, _, show
 from ..menu import MENU
+from ..params import id_arg
 from ..security import events
 from ..security import permissions as P
 from .forms import ActionForm
@@ -40,11 +41,11 @@ class PermissionTreeView(BaseView):
 
     def _subject(self):
         s = self._session()
-        if request.values.get("user"):
-            user = s.get(User, int(request.values["user"]))
+        if (user_id := id_arg("user", form=True)) is not None:  # ids parsed within bounds (400 otherwise)
+            user = s.get(User, user_id)
             return ("user", user) if user else (None, None)
-        role_id = request.values.get("role")
-        role = s.get(Role, int(role_id)) if role_id else s.scalar(select(Role).where(Role.name == BUILTIN_ROLES[3]))
+        role_id = id_arg("role", form=True)
+        role = s.get(Role, role_id) if role_id else s.scalar(select(Role).where(Role.name == BUILTIN_ROLES[3]))
         return ("role", role) if role else (None, None)
 
     def _role_names(self, user: User) -> set[str]:

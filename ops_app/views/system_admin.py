@@ -38,6 +38,7 @@ from archives_domain.models.security import Role, User, user_role
 
 from ..business_log import record
 from ..i18n import N_, Msg, _, show
+from ..params import page_arg
 from ..security import permissions as P
 from .forms import ActionForm, AgencyForm, UserForm
 
@@ -142,7 +143,7 @@ class AgencyAdminView(BaseView):
         if f["active"] in ("1", "0"):
             q = q.where(Agency.active.is_(f["active"] == "1"))
         total = s.scalar(select(func.count()).select_from(q.subquery())) or 0
-        page = max(request.args.get("page", 1, type=int) or 1, 1)
+        page = page_arg()
         rows = list(s.scalars(q.order_by(Agency.code).limit(PAGE).offset((page - 1) * PAGE)))
         names = dict(s.execute(select(Agency.code, Agency.name)).all())
         return self.render_template("system/agencies.html", title=_("存档机构管理"), appbuilder=self.appbuilder,
@@ -291,7 +292,7 @@ class UserAdminView(BaseView):
                 .where(Role.name == f["role"])
             q = q.where(User.id.in_(ids))
         total = s.scalar(select(func.count()).select_from(q.subquery())) or 0
-        page = max(request.args.get("page", 1, type=int) or 1, 1)
+        page = page_arg()
         users = list(s.scalars(q.order_by(User.username).limit(PAGE).offset((page - 1) * PAGE)))
         roles = {u.id: role_names(s, u.id) for u in users}
         names = dict(s.execute(select(Agency.code, Agency.name)).all())
