@@ -34,7 +34,7 @@ def page_request(width: int, *, default_size: int = 20, sizeable: bool = False) 
     after = args.get("after") or None
     before = args.get("before") or None
     if after and before:
-        raise PagingError("before", "参数 after 与 before 不能同时使用")
+        raise PagingError("before", "参数 before 不能与 after 同时使用")
     last = args.get("last", "") not in ("", "0")
     top = max_numbered_page(size)
     page = parse_int(args.get("page"), "page", default=0, lo=1, hi=MAX_PAGE_NUMBER) if args.get("page") else None
@@ -68,7 +68,9 @@ def pager(page: Page, total: tuple[int, bool], keep: dict[str, str], size: int) 
         if page.has_prev and page.first_key is not None else None,
         "next": {**base, "after": encode_cursor(page.last_key), **({"p": nxt} if nxt else {})}
         if page.has_next and page.last_key is not None else None,
-        "last": {**base, "last": 1} if page.has_next else None,
+        # with an exact count the last page is a numbered one (an OFFSET under COUNT_CAP rows), aligned
+        # with the others; past it, the last `size` rows (its number unknown)
+        "last": ({**base, "page": pages} if pages else {**base, "last": 1}) if page.has_next else None,
         "number": number, "pages": pages, "count": count_text(total),
     }
 

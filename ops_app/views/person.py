@@ -62,18 +62,15 @@ def search_args() -> dict[str, str]:
     return {k: request.args.get(k, "").strip()[:64] for k in SEARCH_FIELDS}
 
 
-def _id_clause(raw: str):
+def _id_clause(number: str):
     try:
-        return _codec().lookup(Person, "id_number", person_search.id_number(raw))
+        return _codec().lookup(Person, "id_number", number)
     except PiiError:
         return false()
 
 
 def _is_id_query(text: str) -> bool:
-    try:
-        term = person_search.classify(text)
-    except person_search.SearchError:
-        return True
+    term = person_search.classify(text)
     return term is not None and term.kind == "id_number"
 
 
@@ -82,13 +79,17 @@ def _starts(column, text: str):
 
 
 def search(args: dict[str, str]):
-    """(query, order) of the persons in scope matching the search box `q` (auto-detected: 身份证, 姓名 prefix,
-    拼音首字母, 档案编号) and the exact fields 档案编号 / 姓名 / 身份证; SearchError for a malformed 身份证.
-    The order follows the filter so that one index serves scope, filter and order (no sort, no offset)."""
-    q, order = select(Person).where(in_scope(Person)), ORDER_DEFAULT
+    """(query, order, problem) of the persons in scope matching the search box `q` (auto-detected: 身份证,
+    姓名 prefix, 拼音首字母, 档案编号) and the exact fields 档案编号 / 姓名 / 身份证; `problem` says why a typed
+    身份证 cannot be valid (shown if nobody is found). The order follows the filter so that one index serves
+    scope, filter and order (no sort, no offset)."""
+    q, order, problem = select(Person).where(in_scope(Person)), ORDER_DEFAULT, None
     term = person_search.classify(args.get("q", ""))
+    if args.get("id_number"):
+        term_id = person_search.Term("id_number", *person_search.id_number(args["id_number"]))
+        q, problem = q.where(_id_clause(term_id.value)), term_id.problem
     if term is not None and term.kind == "id_number":
-        q = q.where(_id_clause(term.value))
+        q, problem = q.where(_id_clause(term.value)), problem or term.problem
     elif term is not None and term.kind == "name_prefix":
         q, order = q.where(_starts(Person.name, term.value)), ORDER_NAME
     elif term is not None and term.kind == "initials":
@@ -99,16 +100,18 @@ def search(args: dict[str, str]):
         q = q.where(Person.archive_no == args["archive_no"])
     if args.get("name"):
         q, order = q.where(Person.name == args["name"]), ORDER_NAME
-    if args.get("id_number"):
-        q = q.where(_id_clause(args["id_number"]))
-    return q, order
+    return q, order, problem
 
 
 def list_page(s, args: dict[str, str], *, sizeable: bool = False):
-    """(page, bounded count, size) of the search; PagingError / SearchError for junk input."""
-    query, order = search(args)
+    """(page, bounded count, size) of the search; PagingError for junk paging parameters, SearchError when
+    a malformed 身份证 found nobody."""
+    query, order, problem = search(args)
     req = listing.page_request(len(order), default_size=PAGE, sizeable=sizeable)
-    return paging.fetch_page(s, query, order, req), paging.bounded_count(s, query), req.size
+    page = paging.fetch_page(s, query, order, req)
+    if problem and not page.rows:
+        raise person_search.SearchError("身份证", problem)
+    return page, paging.bounded_count(s, query), req.size
 
 
 def as_dict(p: Person, agencies: dict[str, str], *, full: bool = False) -> dict:
