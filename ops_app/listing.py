@@ -48,13 +48,14 @@ def page_request(width: int, *, default_size: int = 20, sizeable: bool = False) 
                        number=number)
 
 
-def count_text(total: tuple[int, bool], unit: str = "人") -> str:
+def count_text(total: tuple[int, bool], label=None) -> str:
+    """"共 45 人" / "共 1,000+ 人"; another list passes `label(n_text)` for its own noun (条, 件 …)."""
     n, exact = total
     shown = f"{n:,}" if exact else f"{n:,}+"
-    return _("共 %(n)s %(unit)s", n=shown, unit=_(unit))
+    return label(shown) if label else _("共 %(n)s 人", n=shown)
 
 
-def pager(page: Page, total: tuple[int, bool], keep: dict[str, str], size: int) -> dict:
+def pager(page: Page, total: tuple[int, bool], keep: dict[str, str], size: int, label=None) -> dict:
     """Links and labels of the page bar: each link a dict of query parameters (None when not offered)."""
     n, exact = total
     pages = max((n + size - 1) // size, 1) if exact else None
@@ -71,7 +72,7 @@ def pager(page: Page, total: tuple[int, bool], keep: dict[str, str], size: int) 
         # with an exact count the last page is a numbered one (an OFFSET under COUNT_CAP rows), aligned
         # with the others; past it, the last `size` rows (its number unknown)
         "last": ({**base, "page": pages} if pages else {**base, "last": 1}) if page.has_next else None,
-        "number": number, "pages": pages, "count": count_text(total),
+        "number": number, "pages": pages, "count": count_text(total, label),
     }
 
 
