@@ -4,10 +4,11 @@ Issue 13 (lists at 943,000 persons): `person.name_initials` — the pinyin initi
 `archives_domain.pinyin.name_initials` (surnames read as surnames) — and the index
 (agency_code, name_initials) that a scoped initials search walks in order.
 
-Backfill, fast at 943k rows: the distinct names are read once, their initials computed in Python (each
-character looked up once), written to a temporary two-column table, and set with ONE joined UPDATE
-(MySQL: UPDATE … JOIN; SQLite: UPDATE … FROM). The temporary table compares names byte for byte
-(utf8mb4_bin), so two names equal only under the table's case-insensitive collation keep their own initials.
+Backfill, fast at 943k rows: (id, 姓名) read once in key order, the initials computed in Python (each
+distinct name once, each character looked up once: about 1 s), written to a temporary (id, initials)
+table, and set with ONE UPDATE joined on the primary key (MySQL: UPDATE … JOIN; SQLite: UPDATE … FROM),
+which visits the person rows in key order. (A join on the name instead — 120k distinct names — visits them
+in name order, at random: ten times slower at 943k on MariaDB.)
 
 Revision ID: 0007
 Revises: 0006
@@ -24,7 +25,7 @@ branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
 TMP = "tmp_person_initials"
-BATCH = 5000
+BATCH = 10000
 
 
 def upgrade() -> None:
@@ -39,20 +40,22 @@ def upgrade() -> None:
 def _backfill(conn: sa.Connection) -> None:
     from archives_domain.pinyin import initials_many
 
-    mysql = conn.dialect.name == "mysql"
-    coll = " COLLATE utf8mb4_bin" if mysql else ""
-    names = [n for (n,) in conn.execute(sa.text(f"SELECT DISTINCT name{coll} FROM person WHERE name IS NOT NULL"))]
-    if not names:
+    ids, names = [], []
+    for pid, name in conn.execute(sa.text("SELECT id, name FROM person WHERE name IS NOT NULL ORDER BY id")):
+        ids.append(pid)
+        names.append(name)
+    if not ids:
         return
-    conn.execute(sa.text(f"CREATE TEMPORARY TABLE {TMP} (name VARCHAR(64){coll} NOT NULL, "
-                         f"initials VARCHAR(32), PRIMARY KEY (name))"))
-    rows = [{"n": n, "i": i} for n, i in zip(names, initials_many(names))]
+    mysql = conn.dialect.name == "mysql"
+    conn.execute(sa.text(f"CREATE TEMPORARY TABLE {TMP} (id BIGINT NOT NULL PRIMARY KEY, initials VARCHAR(32))"))
+    rows = [{"i": pid, "v": v} for pid, v in zip(ids, initials_many(names)) if v is not None]
     for start in range(0, len(rows), BATCH):
-        conn.execute(sa.text(f"INSERT INTO {TMP} (name, initials) VALUES (:n, :i)"), rows[start:start + BATCH])
+        conn.execute(sa.text(f"INSERT INTO {TMP} (id, initials) VALUES (:i, :v)"), rows[start:start + BATCH])
+    # driven by the temporary table in primary-key order: the person rows are visited sequentially
     if mysql:
-        conn.execute(sa.text(f"UPDATE person p JOIN {TMP} t ON t.name = p.name SET p.name_initials = t.initials"))
+        conn.execute(sa.text(f"UPDATE person p JOIN {TMP} t ON t.id = p.id SET p.name_initials = t.initials"))
     else:
-        conn.execute(sa.text(f"UPDATE person SET name_initials = t.initials FROM {TMP} t WHERE t.name = person.name"))
+        conn.execute(sa.text(f"UPDATE person SET name_initials = t.initials FROM {TMP} t WHERE t.id = person.id"))
     conn.execute(sa.text(f"DROP {'TEMPORARY ' if mysql else ''}TABLE {TMP}"))
 
 
