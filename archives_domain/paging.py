@@ -124,28 +124,40 @@ def fetch_page(s: Session, query: sa.Select, order: Sequence, req: PageRequest, 
         q = q.order_by(*order).limit(size + 1)
         if req.page:
             q = q.offset((req.page - 1) * size)
-        rows = _run(s, q)
+        rows = _run(s, q, order)
         number = req.page or req.number
         return _page(rows[:size], has_prev=req.after is not None or (req.page or 1) > 1,
                      has_next=len(rows) > size, key=key, number=number)
     if req.before is not None or req.last:
         q = query.where(after_key(order, req.before, reverse=True)) if req.before is not None else query
         q = q.order_by(*[c.desc() for c in order]).limit(size + 1)
-        rows = _run(s, q)
+        rows = _run(s, q, order)
         if req.before is not None and len(rows) < size:  # back at the start: show a full first page
             return fetch_page(s, query, order, PageRequest(size=size, number=1), key)
         page_rows = rows[:size][::-1]
         return _page(page_rows, has_prev=len(rows) > size, has_next=req.before is not None, key=key,
                      number=None if req.last else req.number)
-    rows = _run(s, query.order_by(*order).limit(size + 1))
+    rows = _run(s, query.order_by(*order).limit(size + 1), order)
     return _page(rows[:size], has_prev=False, has_next=len(rows) > size, key=key, number=1)
 
 
-def _run(s: Session, q: sa.Select) -> list:
-    """ORM entities for a select of one entity, rows otherwise."""
+def _run(s: Session, q: sa.Select, order: Sequence) -> list:
+    """The rows of a page. A select of one ORM entity runs in two steps: the sort key and primary key alone
+    (an index-only read, in index order), then the rows by primary key. Asked for whole rows at once,
+    MariaDB 10.11 picks the agency index and sorts the agency's 130k rows for every page (seen in EXPLAIN at
+    943k); asked for what the index holds, it walks the index and stops after `size + 1` entries."""
     desc = q.column_descriptions
-    one_entity = len(desc) == 1 and desc[0].get("entity") is not None and desc[0].get("type") is desc[0]["entity"]
-    return list(s.scalars(q) if one_entity else s.execute(q))
+    if not (len(desc) == 1 and desc[0].get("entity") is not None and desc[0].get("type") is desc[0]["entity"]):
+        return list(s.execute(q))
+    entity = desc[0]["entity"]
+    pk = sa.inspect(entity).primary_key[0]
+    cols = list(order) if any(getattr(c, "key", None) == pk.key for c in order) else [*order, pk]
+    at = next(i for i, c in enumerate(cols) if getattr(c, "key", None) == pk.key)
+    ids = [row[at] for row in s.execute(q.with_only_columns(*cols))]
+    if not ids:
+        return []
+    by_id = {getattr(o, pk.key): o for o in s.scalars(sa.select(entity).where(pk.in_(ids)))}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def _page(rows: list, *, has_prev: bool, has_next: bool, key, number: int | None) -> Page:
