@@ -182,3 +182,35 @@ def test_print_shows_whole_numbers_only_after_a_post_with_the_csrf_token(ops_app
                                          "order by id")).all()
     assert [(u, "完整" in s) for u, s in summaries] == [("leader", False), ("leader", False), ("leader", True),
                                                          ("clerk1", False)]
+
+
+def test_list_pages_read_an_index_in_order_on_mysql(engine):
+    """No list page sorts the agency: the connection speaks the tables' collation (utf8mb4_unicode_ci), so
+    `agency_code IN ('…')` fixes the index's first column and the keyset query walks the index in order
+    (with utf8mb4_general_ci MariaDB 10.11 answered with 'Using filesort' over the whole agency)."""
+    if engine.dialect.name != "mysql":
+        pytest.skip("a MySQL / MariaDB query plan")
+    from ops_app.views.person import ORDER_DEFAULT, ORDER_INITIALS, _starts
+    from archives_domain import paging
+
+    with engine.begin() as conn:
+        conn.execute(sa.text("insert into agency (code, name, level, region_code, active) values "
+                             "('52000001', '省', '省级', '520000', 1), ('52000002', '另', '省级', '520000', 1)"))
+    bulk_persons(engine, "52000001", 3000)
+    bulk_persons(engine, "52000002", 3000)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("select @@collation_connection")).scalar() == "utf8mb4_unicode_ci"
+        conn.execute(sa.text("analyze table person"))
+        base = sa.select(Person.agency_code).where(Person.agency_code.in_(["52000001"]))
+        plans = [
+            base.with_only_columns(*ORDER_DEFAULT, Person.id).order_by(*ORDER_DEFAULT).limit(21),
+            base.with_only_columns(*ORDER_DEFAULT, Person.id).where(
+                paging.after_key(ORDER_DEFAULT, ("52000001", "Z01000"))).order_by(*ORDER_DEFAULT).limit(21),
+            base.with_only_columns(*ORDER_DEFAULT, Person.id).order_by(*[c.desc() for c in ORDER_DEFAULT]).limit(21),
+            base.with_only_columns(*ORDER_INITIALS).where(_starts(Person.name_initials, "cs"))
+            .order_by(*ORDER_INITIALS).limit(21),
+        ]
+        for q in plans:
+            extra = " ".join(str(r._mapping["Extra"]) for r in conn.execute(sa.text(
+                "EXPLAIN " + str(q.compile(engine, compile_kwargs={"literal_binds": True})))))
+            assert "filesort" not in extra, (str(q), extra)
