@@ -56,7 +56,8 @@ def test_migration_0007_backfills_existing_rows_and_downgrades(empty_engine):
     migrate.upgrade(empty_engine, "0006")
     names = ["单田芳", "郭英杰", "郭英杰", "Ann", "ANN", None]  # Ann/ANN: equal under the MySQL collation
     with empty_engine.begin() as conn:
-        conn.execute(sa.text("insert into agency (code, name, level, region_code, active) values ('52000001', '省', '省级', '520000', 1)"))
+        conn.execute(sa.text("insert into agency (code, name, level, region_code, active) "
+                             "values ('52000001', '省', '省级', '520000', 1)"))
         for i, n in enumerate(names):
             conn.execute(sa.text(
                 "insert into person (agency_code, archive_no, name, data_source, version, created_at, updated_at) "
