@@ -179,11 +179,16 @@ def test_exact_search_by_id_number_uses_the_blind_index(ops_app, engine, biz):
     prov = client_for(ops_app, "prov")
     data = prov.get(f"/api/v1/person/?id_number={ID_B}").get_json()
     assert [r["archive_no"] for r in data["result"]] == ["YY2024001"]
-    assert prov.get(f"/api/v1/person/?id_number={ID_B[:10]}").get_json()["count"] == 0  # exact only
+    part = prov.get(f"/api/v1/person/?id_number={ID_B[:10]}")  # exact only: a part of a number is said so
+    assert part.status_code == 400 and "身份证号码格式不正确：长度错误" in part.get_json()["message"]
     assert "李四" in _text(prov.get(f"/person/?id_number={ID_B.lower()}"))
     assert prov.get("/api/v1/person/?name=张三").get_json()["count"] == 1
     clerkb = client_for(ops_app, "clerkb")
-    assert clerkb.get(f"/api/v1/person/?id_number={ID_A}").get_json()["count"] == 0  # out of scope
+    # out of scope: nobody found (ID_A's check character is wrong, so the answer says so — as for a number
+    # that exists nowhere: nothing tells that it exists at another agency)
+    out = clerkb.get(f"/api/v1/person/?id_number={ID_A}")
+    assert out.status_code == 400 and "result" not in out.get_json()
+    assert out.get_json()["message"].startswith("身份证号码格式不正确：校验码错误")
 
 
 def test_personal_data_pages_are_not_cached(ops_app, engine, biz):
