@@ -28,8 +28,20 @@ def make_engine(url: str, **kwargs) -> Engine:
         parsed = parsed.set(query=query)
         kwargs.setdefault("pool_pre_ping", True)
         kwargs.setdefault("pool_recycle", 3600)
-        return create_engine(parsed, **kwargs)
+        engine = create_engine(parsed, **kwargs)
+        event.listen(engine, "connect", _mysql_collation)
+        return engine
     raise ValueError(f"不支持的数据库类型：{parsed.get_backend_name()}（仅支持 sqlite 与 mysql）")
+
+
+def _mysql_collation(dbapi_conn, _record) -> None:
+    # `charset=utf8mb4` leaves the connection at the server's default collation (utf8mb4_general_ci on
+    # MariaDB 10.11), unlike the tables' utf8mb4_unicode_ci: a literal then does not fix an indexed column
+    # for ORDER BY, and MariaDB sorts a whole agency (130k rows) for every list page (EXPLAIN at 943k,
+    # issue 13). Literals in the tables' collation let the index give the order.
+    cur = dbapi_conn.cursor()
+    cur.execute("SET collation_connection = utf8mb4_unicode_ci")
+    cur.close()
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

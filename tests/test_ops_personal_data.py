@@ -123,8 +123,10 @@ def test_print_view_needs_the_print_permission_and_is_audited(ops_app, engine, b
     assert (row.username, row.result, (row.module1, row.module2, row.module3)) == ("clerk1", "成功", MODULE)
     assert (row.object_type, row.object_id) == ("人员", str(pa))
 
-    leader = client_for(ops_app, "leader")  # who may also see the whole numbers prints them whole
-    assert ID_A in _text(leader.get(f"/person/{pa}/print"))
+    leader = client_for(ops_app, "leader")  # who may also see the whole numbers prints them whole — by POST
+    assert ID_A not in _text(leader.get(f"/person/{pa}/print"))  # defect 12: a GET prints masked numbers
+    assert ID_A in _text(leader.post(f"/person/{pa}/print", data={"full": "1",
+                                                                    "csrf_token": csrf(leader, f"/person/{pa}")}))
     assert "完整" in entries(engine, "打印")[-1].summary
     assert chain_ok(engine, ops_app) is None
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, relationship
 
+from ..pinyin import MAX_LEN as INITIALS_LEN, name_initials
 from .base import BigId, Base, BusinessRecord, col, person_fk, pii_bidx, pii_enc, table_args
 
 
@@ -18,10 +19,14 @@ class Person(BusinessRecord, Base):
         UniqueConstraint("agency_code", "archive_no", name="uq_person_agency_archive_no"),
         Index("ix_person_agency_name", "agency_code", "name"),
         Index("ix_person_agency_status", "agency_code", "archive_status"),
+        # 拼音首字母 search inside the user's scope (agency_code IN …), in index order (id is the key's tail)
+        Index("ix_person_agency_initials", "agency_code", "name_initials"),
     )
 
     archive_no: Mapped[str] = col(String(32), "档案编号（机构内唯一）", nullable=False)
     name: Mapped[str | None] = col(String(64), "姓名", index=True)
+    name_initials: Mapped[str | None] = col(
+        String(INITIALS_LEN), "姓名拼音首字母（检索用，由姓名计算：archives_domain.pinyin，姓氏按姓氏读音）")
     former_name: Mapped[str | None] = col(String(64), "曾用名")
     sex: Mapped[str | None] = col(String(2), "性别：男/女")
     ethnic: Mapped[str | None] = col(String(16), "民族（GB 3304 名称）")
@@ -75,6 +80,13 @@ class Person(BusinessRecord, Base):
     studies: Mapped[list["PersonStudy"]] = relationship(back_populates="person", cascade="all, delete-orphan")
     works: Mapped[list["PersonWork"]] = relationship(back_populates="person", cascade="all, delete-orphan")
     titles: Mapped[list["PersonTitle"]] = relationship(back_populates="person", cascade="all, delete-orphan")
+
+
+@event.listens_for(Person, "before_insert")
+@event.listens_for(Person, "before_update")
+def _keep_initials(_mapper, _conn, target: Person) -> None:
+    """The search column follows 姓名 on every ORM write (the bulk load fills it with `initials_many`)."""
+    target.name_initials = name_initials(target.name)
 
 
 class PersonStudy(BusinessRecord, Base):

@@ -17,6 +17,7 @@ from archives_domain.models.base import now_utc
 from archives_domain.models.security import User
 
 from .. import notice_service as ns
+from .. import params
 from ..access import can, login_required, requires
 from ..scope import in_scope
 from ..business_log import record
@@ -34,13 +35,6 @@ def _snapshot(n: Notice) -> dict:
             "正文": plain_text(n.body)[:200]}
 
 
-def _to_int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def db():
     return current_app.appbuilder.session
 
@@ -56,9 +50,9 @@ class NoticeView(BaseView):
     def list(self):
         s = db()
         ntype = request.args.get("notice_type", "")
-        publisher = _to_int(request.args.get("publisher_id"))
+        publisher = params.id_arg("publisher_id")
         keyword = request.args.get("q", "").strip()[:64]
-        page = max(_to_int(request.args.get("page")) or 1, 1)
+        page = params.page_arg()
         q = select(Notice).where(in_scope(Notice, ns.scope_codes(s))).order_by(Notice.id.desc())
         if ntype:
             q = q.where(Notice.notice_type == ntype)
@@ -85,7 +79,7 @@ class NoticeView(BaseView):
         form.publisher_id.choices = ns.publisher_choices(s)
         if request.method == "GET" and notice is None:
             form.publisher_id.data = g.user.id
-            tid = _to_int(request.args.get("template_id"))
+            tid = params.id_arg("template_id")
             tpl = next((t for t in templates if t.id == tid), None)  # another agency's template: not offered
             if tpl is not None:  # 以文字模板增加: the template fills 公告类型 and 正文
                 form.template_id.data = tpl.id

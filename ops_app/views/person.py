@@ -6,12 +6,18 @@ URL and by API. 身份证 is shown masked (PII codec + masking); search by
 身份证 is exact, through the blind index — the number is never compared in clear.
 Pages and answers carry `Cache-Control: no-store` (personal data).
 
+One search box `q` (`archives_domain.person_search`): 身份证 (a malformed one is said so), 姓名 prefix,
+拼音首字母 (`gyj` → 郭英杰), 档案编号; the exact fields archive_no / name / id_number still work. The list
+pages by keyset and counts at most 1,000 rows (`archives_domain.paging`, `ops_app.listing`): each page
+costs the same at 943k persons as at 20.
+
 Beyond reading (each guarded by its own permission on the 用户权限 tree and written to the
 audit chain with user, agency, module path, object and id, client IP and result — refusals too):
 * 查看完整信息 (POST `/person/<id>/full`, 查看完整身份证号/电话): the page with the whole
   身份证 and 联系电话;
-* 打印 (GET `/person/<id>/print`, 打印个人数据): a print-friendly page of the 基础信息 (masked
-  unless the user may see the whole numbers);
+* 打印 (`/person/<id>/print`, 打印个人数据): a print-friendly page of the 基础信息 — masked on a GET;
+  whole numbers only by a POST with the CSRF token and `full=1`, by a user who may see them (the rule of
+  查看完整信息);
 * 图片上传 (POST `/person/<id>/attachments`, 上传附件): an image into `attachment`
   (owner_type `person`), the file under the var dir (`ops_app.attachments`).
 """
@@ -22,20 +28,21 @@ from flask_appbuilder import BaseView, expose
 from flask_wtf import FlaskForm
 from flask_appbuilder.api import BaseApi
 from flask_appbuilder.api import expose as api_expose
-from sqlalchemy import func, select
+from sqlalchemy import false, select
 
+from archives_domain import paging, person_search
 from archives_domain.models import Agency, Attachment, Person
+from archives_domain.paging import PagingError
 from archives_domain.pii.codec import PiiError
 
 from .. import attachments as store
-from .. import business_log
+from .. import business_log, listing
 from ..access import can, requires
 from ..i18n import _
 from ..scope import get_in_scope, in_scope
 from ..security.permissions import forbidden
 
 PAGE = 20
-MAX_PAGE_SIZE = 100
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 MODULE = ("个人快捷受理", "个人信息管理", "基础信息")
 OBJECT = "人员"
@@ -45,25 +52,66 @@ def _codec():
     return current_app.extensions["archives_codec"]
 
 
+SEARCH_FIELDS = ("q", "archive_no", "name", "id_number")
+ORDER_DEFAULT = (Person.agency_code, Person.archive_no)  # uq_person_agency_archive_no
+ORDER_NAME = (Person.agency_code, Person.name, Person.id)  # ix_person_agency_name (+ the primary key)
+ORDER_INITIALS = (Person.agency_code, Person.name_initials, Person.id)  # ix_person_agency_initials
+
+
 def search_args() -> dict[str, str]:
-    return {k: request.args.get(k, "").strip()[:64] for k in ("archive_no", "name", "id_number")}
+    return {k: request.args.get(k, "").strip()[:64] for k in SEARCH_FIELDS}
 
 
-def search(s, args: dict[str, str], page: int, size: int):
-    """Persons in scope matching 档案编号 / 姓名 (exact or prefix) and 身份证 (exact, blind index)."""
-    q = select(Person).where(in_scope(Person))
+def _id_clause(number: str):
+    try:
+        return _codec().lookup(Person, "id_number", number)
+    except PiiError:
+        return false()
+
+
+def _is_id_query(text: str) -> bool:
+    term = person_search.classify(text)
+    return term is not None and term.kind == "id_number"
+
+
+def _starts(column, text: str):
+    return column.like(person_search.like_prefix(text), escape=person_search.LIKE_ESCAPE)
+
+
+def search(args: dict[str, str]):
+    """(query, order, problem) of the persons in scope matching the search box `q` (auto-detected: 身份证,
+    姓名 prefix, 拼音首字母, 档案编号) and the exact fields 档案编号 / 姓名 / 身份证; `problem` says why a typed
+    身份证 cannot be valid (shown if nobody is found). The order follows the filter so that one index serves
+    scope, filter and order (no sort, no offset)."""
+    q, order, problem = select(Person).where(in_scope(Person)), ORDER_DEFAULT, None
+    term = person_search.classify(args.get("q", ""))
+    if args.get("id_number"):
+        term_id = person_search.Term("id_number", *person_search.id_number(args["id_number"]))
+        q, problem = q.where(_id_clause(term_id.value)), term_id.problem
+    if term is not None and term.kind == "id_number":
+        q, problem = q.where(_id_clause(term.value)), problem or term.problem
+    elif term is not None and term.kind == "name_prefix":
+        q, order = q.where(_starts(Person.name, term.value)), ORDER_NAME
+    elif term is not None and term.kind == "initials":
+        q, order = q.where(_starts(Person.name_initials, term.value)), ORDER_INITIALS
+    elif term is not None:
+        q = q.where(Person.archive_no == term.value)
     if args.get("archive_no"):
         q = q.where(Person.archive_no == args["archive_no"])
     if args.get("name"):
-        q = q.where(Person.name == args["name"])
-    if args.get("id_number"):
-        try:
-            q = q.where(_codec().lookup(Person, "id_number", args["id_number"]))
-        except PiiError:
-            q = q.where(False)
-    total = s.scalar(select(func.count()).select_from(q.subquery()))
-    rows = list(s.scalars(q.order_by(Person.agency_code, Person.archive_no).limit(size).offset((page - 1) * size)))
-    return total, rows
+        q, order = q.where(Person.name == args["name"]), ORDER_NAME
+    return q, order, problem
+
+
+def list_page(s, args: dict[str, str], *, sizeable: bool = False):
+    """(page, bounded count, size) of the search; PagingError for junk paging parameters, SearchError when
+    a malformed 身份证 found nobody."""
+    query, order, problem = search(args)
+    req = listing.page_request(len(order), default_size=PAGE, sizeable=sizeable)
+    page = paging.fetch_page(s, query, order, req)
+    if problem and not page.rows:
+        raise person_search.SearchError("身份证", problem)
+    return page, paging.bounded_count(s, query), req.size
 
 
 def as_dict(p: Person, agencies: dict[str, str], *, full: bool = False) -> dict:
@@ -78,13 +126,6 @@ def _agencies(s) -> dict[str, str]:
     return dict(s.execute(select(Agency.code, Agency.name)).all())
 
 
-def _page() -> int:
-    try:
-        return max(int(request.args.get("page", 1)), 1)
-    except ValueError:
-        return 1
-
-
 class PersonView(BaseView):
     route_base = "/person"
     default_view = "list"
@@ -93,12 +134,21 @@ class PersonView(BaseView):
     @requires("person.read")
     def list(self):
         s = self.appbuilder.session
-        args, page = search_args(), _page()
-        total, rows = search(s, args, page, PAGE)
+        args = search_args()
+        try:
+            page, total, size = list_page(s, args)
+        except (PagingError, person_search.SearchError) as exc:
+            return self._list(args, error=str(exc)), 400, NO_STORE
         agencies = _agencies(s)
-        return self.render_template("person/list.html", title=_("人员基础信息"), args=args, total=total, page=page,
-                                    pages=max((total + PAGE - 1) // PAGE, 1),
-                                    rows=[as_dict(p, agencies) for p in rows]), 200, NO_STORE
+        if _is_id_query(args["q"]):  # never an ID number in a link or echoed in the page
+            args = {**args, "q": ""}
+        keep = {k: v for k, v in args.items() if k != "id_number"}
+        return self._list(args, rows=[as_dict(p, agencies) for p in page.rows],
+                          nav=listing.pager(page, total, keep, size)), 200, NO_STORE
+
+    def _list(self, args, *, rows=(), nav=None, error=None):
+        return self.render_template("person/list.html", title=_("人员基础信息"), args=args, rows=list(rows),
+                                    nav=nav, error=error)
 
     @expose("/<int:pk>")
     @requires("person.read")
@@ -137,15 +187,17 @@ class PersonView(BaseView):
         s.commit()
         return self._detail(s, p, full=True)
 
-    @expose("/<int:pk>/print")
+    @expose("/<int:pk>/print", methods=["GET", "POST"])
     @requires("person.read")
     def print_view(self, pk: int):
-        """打印: the 基础信息 as a print-friendly page (permission 打印个人数据), audited."""
+        """打印: the 基础信息 as a print-friendly page (permission 打印个人数据), audited. The same rule as
+        查看完整信息: a GET prints masked numbers; whole numbers only by a POST carrying the CSRF token
+        (CSRFProtect checks it) and with the permission 查看完整身份证号/电话."""
         s = self.appbuilder.session
         if not can(g.user, "person.print"):
             return self._refuse(s, "打印", pk, "打印个人数据")
         p = get_in_scope(s, Person, pk)
-        full = can(g.user, "person.unmasked")
+        full = request.method == "POST" and request.form.get("full") == "1" and can(g.user, "person.unmasked")
         business_log.record(s, "打印", f"打印人员 {p.archive_no}（{p.name or ''}）的基础信息"
                                       f"{'（完整身份证号和联系电话）' if full else '（脱敏）'}",
                             module=MODULE, object_type=OBJECT, object_id=p.id)
@@ -201,7 +253,9 @@ class PersonView(BaseView):
 
 class PersonApi(BaseApi):
     archives_module = "personal.info.basic"  # 个人快捷受理 → 基础信息: the same grant as the page
-    """GET /api/v1/person/?archive_no=&name=&id_number=&page=&page_size= and GET /api/v1/person/<id>.
+    """GET /api/v1/person/?q=&archive_no=&name=&id_number=&after=|before=|last=1|page=&page_size= and
+    GET /api/v1/person/<id>. The answer's `next` / `prev` are the cursors for `after` / `before`; `count` is
+    exact up to 1,000 (`count_exact`), a bad parameter is a 400 whose message names it.
 
     Session (browser) login; the same scope and masking as the pages."""
 
@@ -214,14 +268,13 @@ class PersonApi(BaseApi):
     def get_list(self):
         s = self.appbuilder.session
         try:
-            size = min(max(int(request.args.get("page_size", PAGE)), 1), MAX_PAGE_SIZE)
-        except ValueError:
-            size = PAGE
-        page = _page()
-        total, rows = search(s, search_args(), page, size)
+            page, total, size = list_page(s, search_args(), sizeable=True)
+        except (PagingError, person_search.SearchError) as exc:
+            resp, status = listing.error_json(exc)
+            return resp, status, NO_STORE
         agencies = _agencies(s)
-        return jsonify(count=total, page=page, page_size=size,
-                       result=[as_dict(p, agencies) for p in rows]), 200, NO_STORE
+        return jsonify(**listing.api_fields(page, total, size),
+                       result=[as_dict(p, agencies) for p in page.rows]), 200, NO_STORE
 
     @api_expose("/<int:pk>", methods=["GET"])
     @requires("person.read", api=True)

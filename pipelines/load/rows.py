@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from archives_domain.collection_form import SHEET_COLUMNS, SHEET_PERSON, SHEET_STUDY, SHEET_WORK
 from archives_domain.models import Person, PersonStudy, PersonWork
+from archives_domain.pinyin import initials_many
 
 KEY = "档案编号"
 TABLES = {SHEET_PERSON: Person.__table__, SHEET_STUDY: PersonStudy.__table__, SHEET_WORK: PersonWork.__table__}
@@ -92,6 +93,13 @@ def typed_columns(sheet: str, frame: pd.DataFrame) -> tuple[dict[str, list], lis
     for i, doc in pending.items():
         raw[i] = json.dumps(doc, ensure_ascii=False, sort_keys=True)
     return out, raw
+
+
+def add_search_columns(rows: dict[str, list]) -> dict[str, list]:
+    """The person rows' search column (拼音首字母) from their final 姓名 — after a clerk's 姓名 was put back —
+    by the same domain function as the ORM (about 1 s of CPU for 943k names: each distinct name once)."""
+    rows["name_initials"] = initials_many(rows["name"])
+    return rows
 
 
 def row_hashes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:

@@ -41,7 +41,7 @@ from archives_domain.pii.codec import PiiCodec
 from dq_rules import review_rules as RR
 
 from . import bulk
-from .rows import KEY, combine_digests, keyed_digests, row_digests, typed_columns
+from .rows import KEY, add_search_columns, combine_digests, keyed_digests, row_digests, typed_columns
 
 ACTOR = "流水线"
 MULTI_RULE = "multi_archive"
@@ -309,13 +309,13 @@ def _load_agency_once(engine: sa.Engine, codec: PiiCodec, agency: str, final: di
             n = len(new_frame)
             rows.update({"agency_code": [agency] * n, "data_source": [SOURCE_FORM] * n, "version": [1] * n,
                          "created_at": [now] * n, "created_by": [ACTOR] * n})
-            res.persons_inserted = bulk.insert_rows(conn, P, rows) and n
+            res.persons_inserted = bulk.insert_rows(conn, P, add_search_columns(rows)) and n
         upd_frame = persons[changed]
         if len(upd_frame):
             rows = _person_rows(codec, agency, upd_frame, digests, now)
             rows = {"id": [int(by_no.at[n, "id"]) for n in upd_frame[KEY].tolist()], **rows}
             _clerk_overrides(conn, rows, existing, rows["id"])
-            bulk.update_rows(conn, P, rows)
+            bulk.update_rows(conn, P, add_search_columns(rows))
             res.persons_updated = len(upd_frame)
         res.seconds["persons"] = round(time.perf_counter() - t, 3)
 
