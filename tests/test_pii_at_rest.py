@@ -203,3 +203,60 @@ def test_export_files_are_private(generated, var_env, tmp_path):
             assert loose_modes(target) == []
     finally:
         os.umask(old)
+
+
+def _plain_layer(folder: Path, frame: pd.DataFrame) -> None:
+    """A layer as the code before sealing wrote it: a plain Arrow IPC file behind the manifest."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.feather as feather
+
+    (folder / "g-old").mkdir(parents=True)
+    feather.write_feather(pa.Table.from_pandas(frame, preserve_index=False), folder / "g-old" / "persons.arrow",
+                          compression="lz4")
+    (folder / "manifest.json").write_text(json.dumps({"generation": "g-old", "files": {"persons": "persons.arrow"}}))
+
+
+def test_layers_written_before_sealing_are_sealed_and_read_back_the_same(tmp_path):
+    from archives_domain.pii.keyring import generate_keyring
+    from pipelines.io import read_frames, seal_plain_layers
+    from pipelines.sealed import FileSealer, SealedFileError
+
+    sealer = FileSealer(generate_keyring())
+    frame = pd.DataFrame({ID: ["52010219900101123X", None], PHONE: ["13800001234", "0851-5551234"]},
+                         dtype="str")
+    folder = tmp_path / "layers" / "records" / "52000001"
+    _plain_layer(folder, frame)
+    needles = {"52010219900101123X", "13800001234"}
+    assert scan(tmp_path, needles)  # the plain layer holds them
+    assert seal_plain_layers(tmp_path / "layers", sealer) == [folder]
+    assert scan(tmp_path, needles) == {} and not (folder / "g-old").exists()
+    pd.testing.assert_frame_equal(read_frames(folder, sealer=sealer)["persons"], frame)
+    assert loose_modes(folder) == []
+    assert seal_plain_layers(tmp_path / "layers", sealer) == []  # sealed once
+    # another key file cannot read it; an altered byte is refused
+    (sealed,) = [p for p in folder.rglob("*.sm4")]
+    with pytest.raises(SealedFileError):
+        FileSealer(generate_keyring()).read(sealed)
+    data = bytearray(sealed.read_bytes())
+    data[len(data) // 2] ^= 1
+    sealed.write_bytes(bytes(data))
+    with pytest.raises(SealedFileError):
+        sealer.read(sealed)
+
+
+def test_check_samples_in_the_run_storage_are_masked(monkeypatch):
+    """The pandera check's sample of failing cells (asset check metadata, kept in Dagster's run storage)
+    shows IDs and phones masked, also an ID typed in another column."""
+    import dq_rules.person_schema as schema
+    from pipelines.assets.std import pandera_result
+
+    failing = pd.DataFrame({"row": [0, 1, 2], "_file": ["a.xlsx"] * 3, "_row": [2, 3, 4],
+                            "column": [ID, PHONE, "姓名"], "check": ["id"] * 3,
+                            "failure_case": ["5201 0219 9001 0112 3X", "13800001234", "52010219900101123X"],
+                            "explained": [False] * 3})
+    monkeypatch.setattr(schema, "unexplained", lambda *a, **k: failing)
+    sample = pandera_result(pd.DataFrame({"x": [1, 2, 3]})).metadata["sample"].value
+    assert "a.xlsx" in sample and "520102********123X" in sample and "138****1234" in sample
+    assert _hits(sample, {"52010219900101123X", "13800001234"}, [11, 18]) == set()
