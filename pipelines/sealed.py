@@ -2,9 +2,10 @@
 
 Every layer file (`pipelines.io`) holds whole IDs and phone numbers — in the raw layer in any column a
 form put them, in the working layers also inside `_issues` / `_changes` / repair-log text — so the whole
-file is encrypted, not single columns: measured on 30,000 persons, whole files cost 1.1 CPU seconds
-per run (123 MB at ≈ 115 MB/s), the PII codec per value (7.9 µs each, 5 layers × every sheet's ID)
-would cost ≈ 7 s and miss the IDs in other columns (docs/pipeline.md, "Personal data at rest").
+file is encrypted, not single columns: measured on 30,000 persons, sealing all layer files costs 1.2 CPU
+seconds per run (117 MB), the PII codec per value (7.9 µs each, 5 layers × every sheet's ID and the
+phone: 875,000 values) would cost ≈ 7 s and still miss the IDs in other columns (docs/pipeline.md,
+"Personal data at rest").
 
 File layout: ``MAGIC | len(kid) (1 byte) | kid | nonce (12) | ciphertext | tag (16)``; the header is the
 associated data. The key is derived from the PII data key ``kid`` (HMAC-SM3 with a label of its own, so
