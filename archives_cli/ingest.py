@@ -51,10 +51,50 @@ def _load_state(work: Path) -> dict:
 def _save_state(work: Path, state: dict) -> None:
     import json
 
-    work.mkdir(parents=True, exist_ok=True)
-    tmp = work / f".{STATE_FILE}.tmp"
-    tmp.write_text(json.dumps(state, sort_keys=True, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, work / STATE_FILE)
+    from archives_domain.private_files import private_dir, write_private
+
+    private_dir(work)
+    write_private(work / STATE_FILE, json.dumps(state, sort_keys=True, ensure_ascii=False))
+
+
+def _private_folders(settings, use_instance: bool) -> list[Path]:
+    """What an ingest writes under the var dir, folder by folder: the work dir (layers, state), the reports,
+    the Dagster instance's storage (with ``--instance``)."""
+    folders = [settings.work, settings.reports]
+    if use_instance:
+        from pipelines.instance import dagster_home
+
+        folders.append(dagster_home())
+    return folders
+
+
+def _sqlite_files(settings) -> list[Path]:
+    """The operational and analytics SQLite databases the ingest writes (with their journals), if SQLite."""
+    import sqlalchemy as sa
+
+    from pipelines.analytics import target_for
+
+    url = sa.engine.make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return []
+    bases = [Path(url.database), Path(target_for(sa.create_engine(url), None).dw_name)]
+    return [Path(f"{b}{tail}") for b in bases for tail in ("", "-wal", "-shm", "-journal")]
+
+
+def _make_private(settings, use_instance: bool, *, after: bool) -> None:
+    """Before the run: the folders exist as 0700 (what third-party code writes into them during the run is
+    out of other accounts' reach whatever the umask). After: every file in them 0600, every folder 0700,
+    the SQLite databases 0600 — set explicitly, never left to the umask (issue 13)."""
+    from archives_domain.private_files import private_dir, tighten
+
+    for folder in _private_folders(settings, use_instance):
+        if after:
+            tighten(folder)
+        else:
+            private_dir(folder)
+    if after:
+        for f in _sqlite_files(settings):
+            tighten(f)
 
 
 def _loaded_agencies(database_url: str) -> set[str]:
@@ -79,6 +119,7 @@ def _materialize_one(code: str, settings_values: dict, use_instance: bool) -> di
 
     from pipelines.assets import partitioned_assets
     from pipelines.io import consumer_counts, drop_handed_over
+    from pipelines.redact import redact
     from pipelines.resources import PipelineSettings, build_resources
 
     global _WORKER_INSTANCE
@@ -115,7 +156,8 @@ def _materialize_one(code: str, settings_values: dict, use_instance: bool) -> di
         for ev in result.all_events:
             if ev.is_step_failure:
                 err = ev.step_failure_data.error
-                errors.append(f"{ev.step_key}: {err.message.strip() if err else ''}"[:500])
+                # masked: an exception's message may quote a value (the summary is printed and kept as JSON)
+                errors.append(redact(f"{ev.step_key}: {err.message.strip() if err else ''}")[:500])
     del result
     _give_back_memory()
     return {"code": code, "success": result_success, "stages": stages, "failed_checks": failed_checks,
@@ -233,6 +275,11 @@ def run_ingest(landing, feeds, agencies=None, *, work=None, use_instance=False, 
     from pipelines.sensors import folder_fingerprint, scan
 
     settings = PipelineSettings.from_env(landing_dir=landing, feeds_dir=feeds, work_dir=work)
+    _make_private(settings, use_instance, after=False)
+    from pipelines.io import seal_plain_layers
+
+    # layers written before sealing are sealed now (an unchanged agency's layers are not rewritten otherwise)
+    seal_plain_layers(settings.work / "layers", settings.sealer())
     prints, problems = scan(Path(settings.landing_dir))
     todo = sorted(prints) if not agencies else sorted(set(agencies))
     missing = [a for a in todo if a not in prints]
@@ -322,6 +369,7 @@ def run_ingest(landing, feeds, agencies=None, *, work=None, use_instance=False, 
         if rebuild is not None:
             summary["indexes_restored"], seconds = rebuild.result()
             summary["seconds_indexes"] += seconds
+    _make_private(settings, use_instance, after=True)
     summary["seconds_after_agencies"] = round(time.perf_counter() - t_after, 3)
     summary["seconds_total"] = round(time.perf_counter() - t_all, 3)
     summary["seconds"] = {k: round(v, 3) for k, v in summary["seconds"].items()}
@@ -439,7 +487,8 @@ def _build_reports(settings, agencies: list[str]) -> dict:
     wanted = sorted({kw["column"] for items in SUITES.values() for _cls, kw in items if "column" in kw})
     frames = []
     for code in agencies:
-        frame = read_layer_columns(settings.work / "layers" / "records" / code, "persons", wanted)
+        frame = read_layer_columns(settings.work / "layers" / "records" / code, "persons", wanted,
+                                   sealer=settings.sealer())
         if frame is not None:
             frames.append(frame)
     persons = pd.concat(frames, ignore_index=True) if frames else None
@@ -551,6 +600,8 @@ def ingest(landing, feeds, agencies, work, use_instance, force, workers, no_anal
     if json_out:
         import json
 
-        Path(json_out).write_text(json.dumps(summary, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+        from archives_domain.private_files import write_private
+
+        write_private(json_out, json.dumps(summary, ensure_ascii=False, indent=1, default=str))
     if summary["failed"]:
         sys.exit(1)

@@ -27,8 +27,9 @@ def reports() -> None:
 
 
 def build_reports(engine, out: Path, agencies: list[str] | None = None, *, work: Path | None = None,
-                  data_docs: bool = True, run_name: str | None = None, echo=click.echo) -> dict:
-    """Build the reports; return {scorecards, index, data_docs, skipped_docs} (used by tests)."""
+                  data_docs: bool = True, run_name: str | None = None, echo=click.echo, sealer=None) -> dict:
+    """Build the reports; return {scorecards, index, data_docs, skipped_docs} (used by tests). `sealer`
+    opens the sealed records layers (`pipelines.sealed`; needed with `work` and `data_docs`)."""
     from reports.data_docs import build_data_docs, site_index
     from reports.scorecard import agencies_with_runs, render_index, render_scorecard
 
@@ -39,7 +40,7 @@ def build_reports(engine, out: Path, agencies: list[str] | None = None, *, work:
         if data_docs and work is not None:
             from pipelines.io import read_frames
 
-            frames = read_frames(work / "layers" / "records" / code)
+            frames = read_frames(work / "layers" / "records" / code, sealer=sealer)
             if frames is None or "persons" not in frames:
                 skipped.append(code)
             else:
@@ -83,4 +84,5 @@ def build(agencies, out, work, data_docs):
         if unknown:
             click.secho(f"未知的机构代码：{', '.join(unknown)}", fg="red", err=True)
             sys.exit(2)
-    build_reports(c.engine, ps.reports, list(agencies) or None, work=ps.work, data_docs=data_docs)
+    build_reports(c.engine, ps.reports, list(agencies) or None, work=ps.work, data_docs=data_docs,
+                  sealer=ps.sealer() if data_docs else None)

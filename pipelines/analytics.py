@@ -236,6 +236,9 @@ def connect(engine: Engine, environ: dict | None = None) -> Iterator[tuple[Conne
             if SQLITE_ALIAS not in names:
                 Path(target.dw_name).parent.mkdir(parents=True, exist_ok=True)
                 conn.exec_driver_sql(f"ATTACH DATABASE ? AS {SQLITE_ALIAS}", (target.dw_name,))
+                # 0600 whatever the umask (SQLite gives its journal files the database file's mode)
+                if Path(target.dw_name).exists():
+                    os.chmod(target.dw_name, 0o600)
                 conn.exec_driver_sql(f"PRAGMA {SQLITE_ALIAS}.journal_mode=WAL")
                 attached = True
         else:

@@ -33,6 +33,7 @@ from archives_domain.collection_form import (
 )
 from archives_domain.models import Person, PersonStudy, PersonWork, QuarantineRow, ReviewItem
 from archives_domain.pii.codec import PiiCodec
+from archives_domain.private_files import open_private, private_dir
 from archives_domain.spreadsheet_safety import looks_like_formula
 
 P, S, W, R, Q = (Person.__table__, PersonStudy.__table__, PersonWork.__table__, ReviewItem.__table__,
@@ -131,7 +132,8 @@ def quarantine_frame(conn: sa.Connection, codec: PiiCodec, agencies: list[str]) 
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False, encoding="utf-8-sig", quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+    with open_private(path, "w", encoding="utf-8-sig", newline="") as fh:  # 0600: whole IDs and phones
+        frame.to_csv(fh, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
 
 
 def _write_xlsx(frames: dict[str, pd.DataFrame], path: Path) -> None:
@@ -144,7 +146,8 @@ def _write_xlsx(frames: dict[str, pd.DataFrame], path: Path) -> None:
         ws.append(list(frame.columns))
         for row in frame.itertuples(index=False, name=None):
             ws.append([None if v is None or (isinstance(v, float) and pd.isna(v)) else v for v in row])
-    wb.save(path)
+    with open_private(path) as fh:  # 0600: whole IDs and phones
+        wb.save(fh)
 
 
 def export(engine: sa.Engine, codec: PiiCodec, out: str | os.PathLike, agencies: list[str] | None = None, *,
@@ -161,14 +164,14 @@ def export(engine: sa.Engine, codec: PiiCodec, out: str | os.PathLike, agencies:
     result = ExportResult(out=out, agencies=todo, rows={s: 0 for s in SHEETS})
     if audit_key is not None:
         _audit(engine, audit_key, actor, todo, out, fmt)
-    out.mkdir(parents=True, exist_ok=True)
+    private_dir(out)  # the export's folders 0700, its files 0600, whatever the umask
     with engine.connect() as conn:
         for agency in todo:
             frames = agency_frames(conn, codec, agency)
             folder = out / agency
             tmp = out / f".{agency}.tmp"
             shutil.rmtree(tmp, ignore_errors=True)
-            tmp.mkdir()
+            private_dir(tmp)
             if fmt == "xlsx":
                 _write_xlsx(frames, tmp / f"{agency}.xlsx")
             else:

@@ -52,14 +52,13 @@ def dagster_yaml(environ=None) -> str:
 
 def write_dagster_yaml(environ=None) -> Path:
     """Write ``$DAGSTER_HOME/dagster.yaml`` (atomically; only when it changes); return DAGSTER_HOME."""
-    home = dagster_home(environ)
-    home.mkdir(parents=True, exist_ok=True)
+    from archives_domain.private_files import private_dir, write_private
+
+    home = private_dir(dagster_home(environ))  # 0700: the run storage records the runs' metadata
     path = home / "dagster.yaml"
     text = dagster_yaml(environ)
     if not path.exists() or path.read_text(encoding="utf-8") != text:
-        tmp = home / ".dagster.yaml.tmp"
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        write_private(path, text)
     return home
 
 

@@ -57,6 +57,12 @@ class PipelineSettings(dg.ConfigurableResource):
 
         return PiiCodec(load_keyring(Path(self.pii_key_file), create=not self.pii_key_explicit))
 
+    def sealer(self):
+        """The sealer of the layer files (`pipelines.sealed`), under the same key file."""
+        from pipelines.sealed import sealer_for_key_file
+
+        return sealer_for_key_file(self.pii_key_file, self.pii_key_explicit)
+
     def engine(self):
         """An engine for the load (MySQL: LOCAL INFILE allowed); the caller disposes of it."""
         from pipelines.load.bulk import loader_engine
@@ -96,5 +102,8 @@ def build_resources(settings: PipelineSettings | None = None, *, release_frames:
 
     settings = settings or PipelineSettings.from_env()
     return {"settings": settings, "io_manager": LayerIOManager(base_dir=str(settings.work / "layers"),
+                                                                  key_file=settings.pii_key_file or
+                                                                  str(Settings.from_env().pii_key_file),
+                                                                  key_explicit=settings.pii_key_explicit,
                                                                   release_frames=release_frames,
                                                                   hand_over=dict(hand_over or {}))}

@@ -52,17 +52,27 @@ def site_index(reports_dir: Path | str) -> Path:
 
 @contextlib.contextmanager
 def _locked(reports_dir: Path):
-    reports_dir.mkdir(parents=True, exist_ok=True)
-    with open(reports_dir / ".gx.lock", "a+") as fh:
+    """The GX context's lock; on leaving, the modes of what GX wrote are set (folders 0700, files 0600:
+    GX leaves them to the umask, and the site describes personal data)."""
+    from archives_domain.private_files import FILE_MODE, private_dir, tighten
+
+    private_dir(reports_dir)
+    fd = os.open(reports_dir / ".gx.lock", os.O_RDWR | os.O_CREAT, FILE_MODE)
+    os.fchmod(fd, FILE_MODE)
+    with os.fdopen(fd, "a+") as fh:
         try:
             import fcntl
         except ImportError:  # pragma: no cover - not on Linux: one process at a time is the caller's affair
-            yield
+            try:
+                yield
+            finally:
+                tighten(gx_root(reports_dir))
             return
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
         try:
             yield
         finally:
+            tighten(gx_root(reports_dir))
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import uuid
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -41,6 +40,7 @@ from sqlalchemy.orm import Session
 
 from archives_domain.collection_form import FEED_SOURCE, REQUIRED
 from archives_domain.models import Agency, QuarantineRow, RepairLog, ReviewItem, RunStat
+from archives_domain.private_files import private_dir, write_private
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TREND_RUNS = 12
@@ -374,11 +374,9 @@ def collect(engine, agency_code: str, *, runs: int = TREND_RUNS, now: dt.datetim
 
 
 def _write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)  # a reader sees the old page or the new one, never half of one
-    return path
+    """Atomically (a reader sees the old page or the new one, never half of one), mode 0600 in 0700 folders."""
+    private_dir(path.parent)
+    return write_private(path, text)
 
 
 def _rel(target: Path | None, start: Path) -> str | None:
@@ -394,7 +392,7 @@ def render_scorecard(engine, agency_code: str, out_dir: Path | str, *, runs: int
     out_dir = Path(out_dir)
     path = out_dir / agency_code / "scorecard.html"
     data = collect(engine, agency_code, runs=runs, now=now)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     data["data_docs"] = _rel(Path(data_docs), path.parent) if data_docs else None
     data["index_href"] = "../index.html"
     return _write(path, _env().get_template("scorecard.html").render(**data))
@@ -422,7 +420,7 @@ def render_index(engine, out_dir: Path | str, *, data_docs: Path | str | None = 
                  now: dt.datetime | None = None) -> Path:
     """Write ``<out_dir>/index.html``: all agencies, their latest figures and links to their scorecards."""
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(out_dir)
     rows = index_rows(engine)
     for r in rows:
         r["href"] = f"{r['code']}/scorecard.html" if (out_dir / r["code"] / "scorecard.html").exists() else None

@@ -364,6 +364,13 @@ def env(module_db):
         yield
 
 
+def _sealer():
+    """The sealer of the layers (the key file of the environment `env` sets)."""
+    from pipelines.resources import PipelineSettings
+
+    return PipelineSettings.from_env().sealer()
+
+
 @dataclass
 class Run:
     landing: Path
@@ -376,10 +383,10 @@ class Run:
 
     def errors(self, agency) -> pd.DataFrame:
         """The raw layer's errors and warnings of an agency (file, sheet, row, column, code, message, level)."""
-        return read_frames(self.work / "layers" / "raw" / agency)["_errors"]
+        return read_frames(self.work / "layers" / "raw" / agency, sealer=_sealer())["_errors"]
 
     def records(self, agency) -> dict:
-        return read_frames(self.work / "layers" / "records" / agency)
+        return read_frames(self.work / "layers" / "records" / agency, sealer=_sealer())
 
     def persons(self, agency) -> set[str]:
         with self.engine.connect() as conn:
@@ -707,8 +714,8 @@ def _feed_run(generated, engine, tmp_path, break_feeds):
     with engine.connect() as conn:
         persons = set(conn.execute(sa.select(P.c.archive_no).where(P.c.agency_code == code)).scalars())
     sheets = read_folder(generated / "landing" / code, code)
-    assert persons == person_keys(sheets) == set(read_frames(tmp_path / "work" / "layers" / "records" / code)
-                                                 ["persons"]["档案编号"])
+    assert persons == person_keys(sheets) == set(read_frames(tmp_path / "work" / "layers" / "records" / code,
+                                                             sealer=settings.sealer())["persons"]["档案编号"])
     return md, checks
 
 

@@ -12,12 +12,15 @@ import time
 
 import dagster as dg
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
 
 from pipelines.assets import ASSETS
 from pipelines.io import read_frames, read_layer_columns, write_frames
 from pipelines.resources import PipelineSettings, build_resources
+from pipelines.sealed import MAGIC
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +94,8 @@ def _persons_in_db(engine, agency) -> set[str]:
 
 
 def _records_layer(work, agency) -> pd.DataFrame:
-    return read_frames(work / "layers" / "records" / agency)["persons"]
+    """(The layers are sealed under the key file of the environment `pipeline_db` sets.)"""
+    return read_frames(work / "layers" / "records" / agency, sealer=PipelineSettings.from_env().sealer())["persons"]
 
 
 def test_definitions_load():
@@ -160,18 +164,22 @@ def test_two_agencies_end_to_end(generated, pipeline_db, tmp_path):
         rec = md["records"]
         assert rec["rows_in"].value == md["raw"]["rows_in"].value > 0
         assert rec["rows_in"].value == sum(rec[k].value for k in ("loaded", "quarantined", "duplicate", "correction"))
-        # the layers are under the work dir, behind a manifest: raw as Parquet, the working layers Arrow IPC
+        # the layers are under the work dir, behind a manifest: raw as Parquet, the working layers Arrow IPC,
+        # each file sealed (SM4-GCM under the PII key file)
         def layer_file(asset, name):
             folder = tmp_path / "work" / "layers" / asset / code
             manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
             return folder / manifest["generation"] / manifest["files"][name]
 
+        sealer = settings.sealer()
         persons = layer_file("records", "persons")
-        assert persons.read_bytes()[:6] == b"ARROW1"
-        assert len(pd.read_feather(persons)) == md["records"]["records"].value
+        assert persons.name.endswith(".arrow.sm4") and persons.read_bytes()[:8] == MAGIC
+        assert sealer.read(persons)[:6] == b"ARROW1"
+        assert len(pa.ipc.open_file(pa.py_buffer(sealer.read(persons))).read_all()) == md["records"]["records"].value
         raw_persons = layer_file("raw", "基本信息")
-        assert raw_persons.read_bytes()[:4] == b"PAR1"
-        assert len(pd.read_parquet(raw_persons)) >= md["records"]["records"].value
+        assert raw_persons.name.endswith(".parquet.sm4") and raw_persons.read_bytes()[:8] == MAGIC
+        assert sealer.read(raw_persons)[:4] == b"PAR1"
+        assert pq.read_table(pa.BufferReader(sealer.read(raw_persons))).num_rows >= md["records"]["records"].value
         # loaded into the test database: the agency's persons are its records
         assert md["final"]["persons"].value == md["records"]["records"].value
         assert md["loaded"]["persons_inserted"].value == md["records"]["records"].value
@@ -185,29 +193,37 @@ def test_two_agencies_end_to_end(generated, pipeline_db, tmp_path):
     assert again.success and md["loaded"]["unchanged"].value is True
 
 
-def test_io_manager_writes_atomically(tmp_path):
+@pytest.fixture
+def sealer():
+    from archives_domain.pii.keyring import generate_keyring
+    from pipelines.sealed import FileSealer
+
+    return FileSealer(generate_keyring())
+
+
+def test_io_manager_writes_atomically(tmp_path, sealer):
     folder = tmp_path / "layer"
-    write_frames(folder, {"a": pd.DataFrame({"x": ["1"]}), "b": pd.DataFrame({"y": ["2"]})})
+    write_frames(folder, {"a": pd.DataFrame({"x": ["1"]}), "b": pd.DataFrame({"y": ["2"]})}, sealer=sealer)
     first = json.loads((folder / "manifest.json").read_text())["generation"]
     # a later materialisation without sheet b: b does not linger
-    write_frames(folder, {"a": pd.DataFrame({"x": ["3", "4"]})})
-    frames = read_frames(folder)
+    write_frames(folder, {"a": pd.DataFrame({"x": ["3", "4"]})}, sealer=sealer)
+    frames = read_frames(folder, sealer=sealer)
     assert list(frames) == ["a"] and frames["a"]["x"].tolist() == ["3", "4"]
     assert not (folder / first).exists()
     assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []
     # a run killed before the manifest switch: readers still see the complete previous layer
     (folder / "g-killed").mkdir()
     (folder / "g-killed" / "a.parquet").write_bytes(b"PAR1 half written")
-    assert read_frames(folder)["a"]["x"].tolist() == ["3", "4"]
-    assert read_frames(tmp_path / "nothing") is None
+    assert read_frames(folder, sealer=sealer)["a"]["x"].tolist() == ["3", "4"]
+    assert read_frames(tmp_path / "nothing", sealer=sealer) is None
     # both formats round-trip the same frame (text with NA, integers, nullable integers)
     frame = pd.DataFrame({"t": pd.Series(["甲", None, "c"], dtype="str"), "n": [1, 2, 3],
                           "m": pd.Series([1, None, 3], dtype="Int64")})
     for fmt in (".parquet", ".arrow"):
-        write_frames(folder / fmt, {"f": frame}, fmt)
-        back = read_frames(folder / fmt)["f"]
+        write_frames(folder / fmt, {"f": frame}, fmt, sealer=sealer)
+        back = read_frames(folder / fmt, sealer=sealer)["f"]
         pd.testing.assert_frame_equal(back, frame)
-        assert read_layer_columns(folder / fmt, "f", ["m", "absent"]).columns.tolist() == ["m"]
+        assert read_layer_columns(folder / fmt, "f", ["m", "absent"], sealer=sealer).columns.tolist() == ["m"]
 
 
 def test_io_manager_hands_over_what_it_wrote_to_the_consumers_of_the_run(tmp_path, monkeypatch):
@@ -235,14 +251,17 @@ def test_io_manager_hands_over_what_it_wrote_to_the_consumers_of_the_run(tmp_pat
         return None
 
     assets = [made, first, second]
-    manager = io.LayerIOManager(base_dir=str(tmp_path / "layers"), hand_over=io.consumer_counts(assets))
+    key_file = tmp_path / "keys" / "pii.json"
+    manager = io.LayerIOManager(base_dir=str(tmp_path / "layers"), key_file=str(key_file),
+                                hand_over=io.consumer_counts(assets))
     assert manager.hand_over == {"made": 2}
     reads = []
     real_read = io._read_one
     monkeypatch.setattr(io, "_read_one", lambda *a, **k: reads.append(a) or real_read(*a, **k))
     assert dg.materialize(assets, resources={"io_manager": manager}).success
     assert reads == [] and io._HANDED == {}
-    on_disk = read_frames(tmp_path / "layers" / "made" / "all")
+    sealer = io.sealer_for_key_file(key_file, False)
+    on_disk = read_frames(tmp_path / "layers" / "made" / "all", sealer=sealer)
     assert list(seen["first"]) == ["f", "side"] and list(seen["second"]) == ["side"]
     for name in ("f", "side"):
         pd.testing.assert_frame_equal(seen["first"][name], on_disk[name])
@@ -251,9 +270,9 @@ def test_io_manager_hands_over_what_it_wrote_to_the_consumers_of_the_run(tmp_pat
     monkeypatch.undo()
     real_write = io.write_frames
 
-    def write_then_rewritten(folder, frames, fmt=io.ARROW, tables=None):
-        gen_dir = real_write(folder, frames, fmt, tables)
-        real_write(folder, {"f": frame.head(1), "side": frame.head(1)[["n"]]}, fmt)
+    def write_then_rewritten(folder, frames, fmt=io.ARROW, tables=None, *, sealer):
+        gen_dir = real_write(folder, frames, fmt, tables, sealer=sealer)
+        real_write(folder, {"f": frame.head(1), "side": frame.head(1)[["n"]]}, fmt, sealer=sealer)
         return gen_dir
 
     monkeypatch.setattr(io, "write_frames", write_then_rewritten)
@@ -280,7 +299,7 @@ def test_bad_file_in_one_agency_does_not_block_another(generated, bad_landing, p
     assert checks_a["row_accounting"].passed
     checks_b = {e.check_name: e.passed for e in rb.get_asset_check_evaluations()}
     assert all(checks_b.values()), checks_b
-    errors = read_frames(tmp_path / "work" / "layers" / "raw" / a)["_errors"]
+    errors = read_frames(tmp_path / "work" / "layers" / "raw" / a, sealer=settings.sealer())["_errors"]
     assert "not_workbook" in set(errors["code"])
     bad = errors[errors["code"] == "not_workbook"]
     assert bad["file"].tolist() == [f"{a}/2099-01.xlsx"]

@@ -297,9 +297,12 @@ def test_archives_reports_build(seeded, tmp_path):
 
     from archives_cli.main import cli
     from pipelines.io import write_frames
+    from pipelines.sealed import sealer_for_key_file
 
     work = tmp_path / "work"
-    write_frames(work / "layers" / "records" / COUNTY, {"persons": _records_frame()})
+    # sealed under the key file the command finds (the default one of its var dir)
+    write_frames(work / "layers" / "records" / COUNTY, {"persons": _records_frame()},
+                 sealer=sealer_for_key_file(tmp_path / "var" / "keys" / "pii.json", False))
     env = {"DATABASE_URL": seeded.url.render_as_string(hide_password=False), "ARCHIVES_VAR_DIR": str(tmp_path / "var"),
            "ARCHIVES_WORK_DIR": str(work)}
     out = tmp_path / "out"

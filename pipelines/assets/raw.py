@@ -13,6 +13,7 @@ import pandas as pd
 
 from pipelines.cleaning import read_agency
 from pipelines.partitions import AGENCY_PARTITIONS
+from pipelines.redact import redact
 from pipelines.resources import PipelineSettings
 
 ERROR_COLUMNS = ("file", "sheet", "row", "column", "code", "message", "level")
@@ -58,7 +59,7 @@ def raw(context: dg.AssetExecutionContext, settings: PipelineSettings):
         "seconds": dg.MetadataValue.float(seconds),
     }
     if rr.errors:
-        meta["errors"] = dg.MetadataValue.md("\n".join(f"- `{e.code}` {e}" for e in rr.errors[:50]))
+        meta["errors"] = dg.MetadataValue.md("\n".join(f"- `{e.code}` {redact(str(e))}" for e in rr.errors[:50]))
     yield dg.Output(frames, metadata=meta)
     yield dg.AssetCheckResult(
         check_name="no_read_errors", passed=not rr.errors, severity=dg.AssetCheckSeverity.WARN,
