@@ -237,3 +237,28 @@ def test_optimistic_lock_rejects_stale_update(engine, codec):
         pb.name = "张三四"
         with pytest.raises(StaleDataError):
             b.commit()
+
+
+def test_two_processes_registering_the_key_at_once_both_go_on(engine, codec):
+    """Pipeline workers start side by side on a fresh database: the second to register the same key finds
+    it registered by the first (its INSERT collides) and checks against it instead of failing."""
+    from archives_domain.db import make_engine
+
+    other = make_engine(engine.url.render_as_string(hide_password=False))
+    raced = []
+
+    def register_first(conn, cursor, statement, params, context, executemany):
+        if not raced and statement.lstrip().upper().startswith("INSERT INTO PII_KEY"):
+            raced.append(True)
+            verify_keys(other, codec)  # the other worker wins the race
+
+    sa.event.listen(engine, "before_cursor_execute", register_first)
+    try:
+        verify_keys(engine, codec)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", register_first)
+        other.dispose()
+    assert raced
+    with engine.connect() as conn:
+        kids = sorted(conn.execute(sa.text("select kid from pii_key")).scalars())
+    assert kids == sorted(["index", *codec.keyring.keys])

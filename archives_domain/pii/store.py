@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterator
 
 from sqlalchemy import Engine, MetaData, Table, and_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..config import ConfigError, Settings
 from ..models.base import now_utc
@@ -25,6 +26,15 @@ def verify_keys(engine: Engine, codec: PiiCodec, *, register: bool = True) -> No
     Raises ConfigError naming the key, instead of letting a wrong key surface
     later as unreadable values.
     """
+    try:
+        _verify_and_register(engine, codec, register)
+    except IntegrityError:
+        # Another process (a pipeline worker) registered the same key at the same moment: check against
+        # what it wrote instead of failing.
+        _verify_and_register(engine, codec, register=False)
+
+
+def _verify_and_register(engine: Engine, codec: PiiCodec, register: bool) -> None:
     keyring = codec.keyring
     with engine.begin() as conn:
         known = {row.kid: row for row in conn.execute(select(PiiKey.__table__))}
