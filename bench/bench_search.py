@@ -175,7 +175,7 @@ def start_app(port: int, workers: int) -> subprocess.Popen:
 def report(result: dict, out: Path) -> None:
     lines = [f"# Person list and search at 943k — {result['date']}", "",
              f"Machine: {result['machine']}", f"Load average at start / end: {result['load_start']} / "
-             f"{result['load_end']} (the machine is shared: other engineers ran tests meanwhile)",
+             f"{result['load_end']}",
              f"App: gunicorn, {result['workers']} workers, {result['database']}; clerk of agency "
              f"{result['agency']} ({result['agency_persons']:,} persons)", "",
              "| kind | sessions | requests | errors | p50 ms | p95 ms | p99 ms | req/s | app CPU s | DB CPU s | "
