@@ -100,7 +100,8 @@ def accounts(host: str, keep: bool, out: str | None, suffix: str, dw_database: s
         note = "（口令未改）" if a.password is None else ""
         click.echo(f"{ENV_NAMES[a.role]}={a.url}  # {ROLE_LABELS[a.role]}{note}")
     if out:
-        _write_private(out, "".join(f"{ENV_NAMES[a.role]}={a.url}\n" for a in made if a.password is not None))
+        from archives_domain.private_files import write_private
+        write_private(out, "".join(f"{ENV_NAMES[a.role]}={a.url}\n" for a in made if a.password is not None))
         click.echo(f"已写入 {out}（权限 0600）")
     click.echo("口令仅显示这一次；迁移增加数据表后请以 --keep 重新执行以授予新表的权限。")
 
@@ -108,14 +109,6 @@ def accounts(host: str, keep: bool, out: str | None, suffix: str, dw_database: s
 ENV_NAMES = {"app": "ARCHIVES_APP_DATABASE_URL", "etl": "ARCHIVES_ETL_DATABASE_URL", "bi": "ARCHIVES_BI_DATABASE_URL"}
 ROLE_LABELS = {"app": "应用与运维命令：业务表读写，审计日志只可追加",
                "etl": "数据迁移与分析流水线", "bi": "报表工具：只读分析库"}
-
-
-def _write_private(path: str, content: str) -> None:
-    import os
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)  # an existing file keeps its mode on open: set it
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(content)
 
 
 def _safe_url(engine) -> str:

@@ -36,6 +36,7 @@ from typing import Iterator
 
 from .config import Settings
 from .pii.keyring import Keyring
+from .private_files import private_dir
 
 GENESIS_SIG = "0" * 64
 _TAIL = 4096  # a line is ~300 bytes: the last one is always within the file's last 4 KiB
@@ -79,10 +80,8 @@ class Anchor:
             os.close(fd)
 
     def _ensure_dir(self) -> None:
-        parent = self.path.parent
-        if not parent.exists():
-            parent.mkdir(parents=True, mode=0o700)
-            os.chmod(parent, 0o700)
+        if not self.path.parent.exists():  # an existing folder (a separate append-only store) is left as it is
+            private_dir(self.path.parent)
 
     def _last(self, fd: int) -> tuple[int, str, bool]:
         """(number, signature, file ends with a newline) of the last line; (0, genesis, True) when empty."""
