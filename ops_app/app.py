@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None, testing: bool = False, config: 
     app.config["ARCHIVES_AUDIT_KEY"] = audit_key(codec.keyring, settings)  # anchored (audit_anchor)
     app.config["ARCHIVES_SEAL_KEY"] = seal_key(codec.keyring)
     app.config["ARCHIVES_VAR_DIR"] = str(settings.var_dir)
-    app.config["MAX_CONTENT_LENGTH"] = 6 * 1024 * 1024  # uploads: 5 MB per image (ops_app.attachments) + form
+    app.config["MAX_CONTENT_LENGTH"] = 6 * 1024 * 1024  # uploads: 5 MB per image (archives_domain.files) + form
     app.config.update(config or {})
     app.extensions["archives_codec"] = codec
     hops = int(os.environ.get("ARCHIVES_PROXY_HOPS", "0"))

@@ -30,6 +30,7 @@ TEXTS = {
     403: (N_("无权访问"), N_("您没有访问该功能的权限")),
     404: (N_("页面不存在"), N_("您要访问的页面或记录不存在，或不在您的管辖范围内")),
     405: (N_("不支持的访问方式"), N_("该页面不支持这种访问方式")),
+    409: (N_("操作未完成"), N_("记录已被他人修改或状态已变化，操作未完成")),
     413: (N_("提交的内容过大"), N_("提交的内容超过了上限，请缩小文件后重试")),
     429: (N_("请求过于频繁"), N_("请求过于频繁，请稍后再试")),
     500: (N_("系统内部错误"), N_("系统内部错误，已记入日志，请稍后重试或联系系统管理员")),
@@ -43,6 +44,22 @@ def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
     # Flask calls the 500 handler for any unhandled exception (after logging it), unless it propagates (tests).
     app.register_error_handler(InternalServerError, handle_http_error)
+    from archives_domain.business.base import BusinessError
+    app.register_error_handler(BusinessError, handle_business_error)
+
+
+def handle_business_error(error):
+    """A business command's refusal that the view did not handle itself: its message (Chinese, naming the
+    field) on the error page or as JSON {"message", "field", "errors"}; a record out of scope is the 404."""
+    _rollback()
+    code = error.status
+    message = _(TEXTS[404][1]) if code == 404 else error.message
+    if request.path.startswith("/api/"):
+        body = {"message": message, "field": error.field}
+        if getattr(error, "errors", None):
+            body["errors"] = error.errors
+        return jsonify(body), code
+    return render_error(code, message), code
 
 
 def message_for(error: HTTPException) -> str:

@@ -180,7 +180,7 @@ def test_upload_of_an_image_into_attachment_guarded_limited_and_audited(ops_app,
 
 
 def test_filename_cleaning():
-    from ops_app.attachments import clean_filename
+    from archives_domain.files import clean_filename
     assert clean_filename("C:\\Users\\a\\扫描件.JPG", "jpg") == "扫描件.JPG"
     assert clean_filename("../../x\x00y.png", "png") == "x_y.png"
     assert clean_filename("", "png") == "upload.png" and clean_filename("...", "tif") == "upload.tif"

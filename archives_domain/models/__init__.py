@@ -5,14 +5,14 @@ from .security import (Group, PasswordHistory, Permission, PermissionView, Regis
                        RoleConfirmation, RolePolicy, User, UserPermission, ViewMenu)
 from .keys import PiiKey
 from .unit import Unit, UnitAccount
-from .person import Person, PersonStudy, PersonTitle, PersonWork
+from .person import Person, PersonFamily, PersonStudy, PersonTitle, PersonWork
 from .transfer import ArchiveLoan, ArchiveTransferIn, ArchiveTransferOut
 from .warehouse import (ArchiveConsultation, InventoryMark, MaterialUse, MonitorEvent, Stocktake,
                         StocktakeItem)
 from .materials import ArchiveMaterial, DigitalImage, ImageOperationLog
 from .party import PartyDuesPayment, PartyMember, PartyOrgTransfer
 from .household import CollectiveHukou, HukouCardLoan, HukouDependent
-from .service import Certificate, Notice, NoticeRead, NoticeRecipient, NoticeTemplate, Todo, UserShortcut
+from .service import Certificate, DocSequence, Notice, NoticeRead, NoticeRecipient, NoticeTemplate, Todo, UserShortcut
 from .audit import AuditChainHead, AuditLog
 from .quality import LoadState, QuarantineRow, RepairLog, ReviewItem, RunStat
 from .attachment import ATTACHMENT_OWNERS, Attachment

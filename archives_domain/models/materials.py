@@ -28,6 +28,7 @@ class ArchiveMaterial(BusinessRecord, Base):
                                       server_default="0")
     received_date: Mapped[dt.date | None] = col(Date, "收集日期", index=True)
     identified_by: Mapped[str | None] = col(String(64), "鉴别人")
+    identify_result: Mapped[str | None] = col(String(16), "鉴别结论：合格归档/退回补充/不予归档")
     identified_date: Mapped[dt.date | None] = col(Date, "鉴别日期")
     archived_date: Mapped[dt.date | None] = col(Date, "归档日期")
     handler: Mapped[str | None] = col(String(64), "经办人")

@@ -80,6 +80,7 @@ class Person(BusinessRecord, Base):
     studies: Mapped[list["PersonStudy"]] = relationship(back_populates="person", cascade="all, delete-orphan")
     works: Mapped[list["PersonWork"]] = relationship(back_populates="person", cascade="all, delete-orphan")
     titles: Mapped[list["PersonTitle"]] = relationship(back_populates="person", cascade="all, delete-orphan")
+    family: Mapped[list["PersonFamily"]] = relationship(back_populates="person", cascade="all, delete-orphan")
 
 
 @event.listens_for(Person, "before_insert")
@@ -144,3 +145,23 @@ class PersonTitle(BusinessRecord, Base):
     cert_no: Mapped[str | None] = col(String(64), "证书编号")
 
     person: Mapped[Person] = relationship(back_populates="titles")
+
+
+class PersonFamily(BusinessRecord, Base):
+    """家庭成员及主要社会关系 (the data page behind 亲属关系证明)."""
+
+    __tablename__ = "person_family"
+    __table_args__ = table_args("家庭成员及主要社会关系")
+
+    person_id: Mapped[int] = person_fk()
+    relation: Mapped[str | None] = col(String(16), "称谓（与本人关系：父亲/母亲/配偶/子女/兄弟姐妹等）")
+    name: Mapped[str | None] = col(String(64), "姓名")
+    birth_date: Mapped[dt.date | None] = col(Date, "出生日期")
+    id_number_enc: Mapped[str | None] = pii_enc("id_number", "公民身份号码")
+    id_number_bidx: Mapped[str | None] = pii_bidx("公民身份号码")
+    political_status: Mapped[str | None] = col(String(16), "政治面貌")
+    employer: Mapped[str | None] = col(String(255), "工作单位及职务")
+    remarks: Mapped[str | None] = col(Text, "备注")
+    seq: Mapped[int] = col(Integer, "序号", nullable=False, default=0, server_default="0")
+
+    person: Mapped[Person] = relationship(back_populates="family")

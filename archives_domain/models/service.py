@@ -121,3 +121,15 @@ class UserShortcut(IdPk, Base):
     user_id: Mapped[int] = col(Integer, "用户ID", ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False)
     menu_key: Mapped[str] = col(String(128), "菜单项标识", nullable=False)
     sort_order: Mapped[int] = col(Integer, "排序号", nullable=False, default=0, server_default="0")
+
+
+class DocSequence(Base):
+    """文书编号: the last number issued per agency, kind of document and year (转递通知单, 借阅告知单, 证明)."""
+
+    __tablename__ = "doc_sequence"
+    __table_args__ = table_args("文书编号计数器（每机构、每类文书、每年一行）")
+
+    agency_code: Mapped[str] = col(String(8), "存档机构代码", ForeignKey("agency.code"), primary_key=True)
+    kind: Mapped[str] = col(String(16), "文书类别：转递通知单/借阅告知单/存档证明…", primary_key=True)
+    year: Mapped[int] = col(Integer, "年度", primary_key=True, autoincrement=False)
+    last_no: Mapped[int] = col(Integer, "已用的最大序号", nullable=False, default=0, server_default="0")

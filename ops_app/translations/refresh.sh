@@ -6,6 +6,6 @@ set -e
 cd "$(dirname "$0")/.."
 PYBABEL="${PYBABEL:-../.venv/bin/pybabel}"
 "$PYBABEL" extract -F babel.cfg -k _l -k N_ -k tr -k Msg --no-location --sort-output \
-    --project=gz-archives-ops -o translations/messages.pot .
+    --project=gz-archives-ops -o translations/messages.pot . ../archives_domain/files.py
 "$PYBABEL" update -i translations/messages.pot -d translations -N --width=120
 "$PYBABEL" compile -d translations -f

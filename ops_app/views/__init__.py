@@ -12,5 +12,7 @@ def register_business_views(appbuilder) -> None:
     appbuilder.add_view_no_menu(WorkbenchActions)
     appbuilder.add_view_no_menu(PersonView)
     appbuilder.add_api(PersonApi)
+    from ..files import register as register_files
+    register_files(appbuilder)
     from flask import current_app
     current_app.jinja_env.globals["beijing"] = beijing

@@ -19,7 +19,7 @@ audit chain with user, agency, module path, object and id, client IP and result 
   whole numbers only by a POST with the CSRF token and `full=1`, by a user who may see them (the rule of
   查看完整信息);
 * 图片上传 (POST `/person/<id>/attachments`, 上传附件): an image into `attachment`
-  (owner_type `person`), the file under the var dir (`ops_app.attachments`).
+  (owner_type `person`), the file under the var dir (`archives_domain.files`).
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ from archives_domain.models import Agency, Attachment, Person
 from archives_domain.paging import PagingError
 from archives_domain.pii.codec import PiiError
 
-from .. import attachments as store
+from archives_domain import files as store
 from .. import business_log, listing
 from ..access import can, requires
 from ..i18n import _
