@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import subprocess
 
 import pytest
@@ -186,24 +187,32 @@ def test_search_by_number_name_id_kind_and_date(engine, codec, people, tmp_path)
 
 @pytest.mark.sqlite_only
 def test_pdfs_of_each_kind_render_fast_with_qr_and_fingerprint(engine, codec, people, tmp_path):
-    import time
     ctx = _ctx(engine, codec, {COUNTY}, tmp_path)
     certs = [certificates.issue(ctx, people["a"], "存档证明", "办理落户", "贵阳市公安局某某派出所"),
              certificates.issue(ctx, people["a"], "经历证明", "职称评审"),
              certificates.issue(ctx, people["a"], "亲属关系证明", "子女入学", "某某小学")]
-    certificates.render_pdf(certs[0], "https://archives.example/verify/x?c=y")  # warm: fonts, templates
     for cert in certs:
         url = "https://archives.example" + certificates.verify_path(cert)
-        t0 = time.perf_counter()
+        certificates.render_pdf(cert, url)  # warm: WeasyPrint's fonts, the kind's template
+        # ≤ 300 ms per certificate, warm: the CPU time of this process (the machine's other processes — six
+        # test suites at once here — stretch the wall clock, not the work); the median of three
+        cpu = sorted(_cpu(lambda: certificates.render_pdf(cert, url)) for _ in range(3))[1]
+        assert cpu < 0.3, f"{cert.cert_type}: {cpu * 1000:.0f} ms"
         data = certificates.render_pdf(cert, url)
-        took = time.perf_counter() - t0
-        assert took < 0.3, f"{cert.cert_type}: {took * 1000:.0f} ms"
         text = pdf_text(tmp_path, data)
-        assert cert.cert_type in text.replace(" ", "") and cert.cert_no in text
-        assert signing.fingerprint(cert.signature) in text and url in text.replace("\n", "")
+        flat = re.sub(r"\s+", "", text)
+        assert cert.cert_type in flat and cert.cert_no in text and "（盖章）" in flat and "共1页" in flat
+        assert signing.fingerprint(cert.signature).replace(" ", "") in flat and url in flat
         kind = certificates.KINDS[cert.cert_type].slug
         png = page_png(tmp_path, data, f"certificate-{kind}")
         save_screenshot(png, f"certificate-{kind}.png")
+
+
+def _cpu(fn) -> float:
+    import time
+    t0 = time.process_time()
+    fn()
+    return time.process_time() - t0
 
 
 def pdf_text(tmp_path, data: bytes) -> str:
