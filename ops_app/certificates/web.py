@@ -12,8 +12,12 @@ from archives_domain.business import certificates
 from archives_domain.models import Certificate
 
 from .. import listing
+from ..i18n import N_
 
 PAGE = 20
+# Texts of archives_domain.business.certificates shown through tr(): marked here for the catalogue.
+DOMAIN_TEXTS = (N_("存档证明"), N_("经历证明"), N_("亲属关系证明"), N_("学习经历"), N_("工作经历"), N_("起止时间"),
+                N_("类别"), N_("学校（单位）"), N_("专业（部门、职务）"), N_("出生日期"), N_("用途"))
 
 
 def public_base_url() -> str:
