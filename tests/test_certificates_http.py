@@ -142,6 +142,14 @@ def test_api_issues_lists_and_names_bad_fields(ops_app, engine, world):
     listed = clerk.get("/api/v1/certificate/?page_size=1").get_json()
     assert listed["count"] == 1 and listed["result"][0]["id_number"] == "110105********002X"
     assert clerk.get("/api/v1/certificate/?after=junk").status_code == 400
+    # keyset pages in the order of the date index: page 2 follows page 1's cursor (a date inside)
+    clerk.post("/api/v1/certificate/", json={"person_id": world["a"], "kind": "存档证明"},
+               headers={"X-CSRFToken": token})
+    first = clerk.get("/api/v1/certificate/?date_from=2000-01-01&page_size=1").get_json()
+    second = clerk.get(f"/api/v1/certificate/?date_from=2000-01-01&page_size=1&after={first['next']}").get_json()
+    assert first["count"] == 2 and second["result"][0]["id"] != first["result"][0]["id"] and second["next"] is None
+    back = clerk.get(f"/api/v1/certificate/?date_from=2000-01-01&page_size=1&before={second['prev']}").get_json()
+    assert back["result"][0]["id"] == first["result"][0]["id"]
 
 
 def test_public_check_is_rate_limited_per_address(make_ops_app, engine, world):
