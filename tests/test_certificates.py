@@ -239,3 +239,18 @@ def save_screenshot(png, name: str) -> None:
     out = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(png, out / name)
+
+
+def test_key_rotation_reseals_the_private_key_and_signing_goes_on(engine, codec, people, settings, tmp_path):
+    from archives_domain.models import Base
+    from archives_domain.pii.store import codec_from_settings, rotate_key
+    ctx = _ctx(engine, codec, {COUNTY}, tmp_path)
+    before = certificates.issue(ctx, people["a"], "存档证明")
+    before_id, key_id = before.id, before.signing_key_id
+    ctx.session.close()
+    counts = rotate_key(engine, settings, Base.metadata)
+    assert counts["agency_signing_key.private_key_enc"] == 1
+    ctx = _ctx(engine, codec_from_settings(settings), {COUNTY}, tmp_path)
+    after = certificates.issue(ctx, people["a"], "存档证明")
+    assert after.signing_key_id == key_id and certificates.signature_ok(ctx.session, after)
+    assert certificates.signature_ok(ctx.session, ctx.session.get(Certificate, before_id))

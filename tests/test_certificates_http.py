@@ -161,3 +161,15 @@ def test_public_check_is_rate_limited_per_address(make_ops_app, engine, world):
     assert resp.status_code == 429 and "查询过于频繁" in _text(resp) and resp.headers["Retry-After"]
     other = app.test_client()  # another address has its own budget
     assert other.get("/verify/CD-1?c=X", environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 404
+
+
+def test_two_clerks_revoking_the_same_certificate_second_is_told_who(ops_app, engine, world):
+    first, second = client_for(ops_app, "clerk1"), client_for(ops_app, "clerk3")
+    cid = int(issue(first, world["a"]).location.rstrip("/").rsplit("/", 1)[1])
+    show = f"/certificates/{cid}"
+    token_first = csrf(first, show)  # clerk1 opens the page (version 1) …
+    resp = second.post(f"{show}/revoke", data={"reason": "重复出具", "version": "1", "csrf_token": csrf(second, show)})
+    assert resp.status_code == 302  # … clerk3 revokes it meanwhile
+    resp = first.post(f"{show}/revoke", data={"reason": "信息有误", "version": "1", "csrf_token": token_first})
+    body = _text(resp)
+    assert resp.status_code == 409 and "clerk3" in body and "已作废" in body
