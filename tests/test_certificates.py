@@ -241,6 +241,7 @@ def save_screenshot(png, name: str) -> None:
     shutil.copyfile(png, out / name)
 
 
+@pytest.mark.sqlite_only  # nothing backend-specific: keeps the MariaDB run short
 def test_key_rotation_reseals_the_private_key_and_signing_goes_on(engine, codec, people, settings, tmp_path):
     from archives_domain.models import Base
     from archives_domain.pii.store import codec_from_settings, rotate_key

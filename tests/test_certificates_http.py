@@ -152,6 +152,7 @@ def test_api_issues_lists_and_names_bad_fields(ops_app, engine, world):
     assert back["result"][0]["id"] == first["result"][0]["id"]
 
 
+@pytest.mark.sqlite_only  # nothing backend-specific: keeps the MariaDB run short
 def test_public_check_is_rate_limited_per_address(make_ops_app, engine, world):
     app = make_ops_app(ARCHIVES_VERIFY_RATE_LIMIT="3 per minute")
     anon = app.test_client()
@@ -163,6 +164,7 @@ def test_public_check_is_rate_limited_per_address(make_ops_app, engine, world):
     assert other.get("/verify/CD-1?c=X", environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 404
 
 
+@pytest.mark.sqlite_only  # nothing backend-specific: keeps the MariaDB run short
 def test_two_clerks_revoking_the_same_certificate_second_is_told_who(ops_app, engine, world):
     first, second = client_for(ops_app, "clerk1"), client_for(ops_app, "clerk3")
     cid = int(issue(first, world["a"]).location.rstrip("/").rsplit("/", 1)[1])
