@@ -14,6 +14,7 @@ from flask_appbuilder.api import expose as api_expose
 
 from archives_domain.business import certificates
 from archives_domain.business.base import BusinessError, NotFound
+from archives_domain.models import Person
 from archives_domain.paging import PagingError
 
 from .. import business_ui, listing
@@ -25,7 +26,7 @@ NO_STORE = business_ui.NO_STORE
 
 
 def _detail(ctx, cert) -> dict:
-    person = ctx.session.get(certificates.Person, cert.person_id)
+    person = ctx.session.get(Person, cert.person_id)
     return {**web.as_dict(cert, person, ctx.codec), "content": certificates.snapshot_of(cert),
             "digest": cert.digest, "signing_key_id": cert.signing_key_id,
             "signature_ok": certificates.signature_ok(ctx.session, cert), "verify_url": web.verify_url(cert)}
