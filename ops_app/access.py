@@ -27,6 +27,8 @@ CAPABILITIES: dict[str, tuple[str, str] | str] = {
     "person.unmasked": P.UNMASKED,
     "person.export": P.EXPORT,
     "person.print": P.PRINT,
+    "certificate.read": "personal.certificate",  # 出具相关证明: list, issue, print
+    "certificate.revoke": P.REVOKE_CERT,  # 作废证明
 }
 
 

@@ -60,6 +60,11 @@ def flask_config(settings: Settings, keyring: Keyring, *, testing: bool) -> dict
         "ARCHIVES_LOGIN_DELAY_SECONDS": _int_env("ARCHIVES_LOGIN_DELAY_SECONDS", login_policy.DELAY_BASE_SECONDS),
         # Login attempts (password or TOTP code) per client address, whatever the user names.
         "ARCHIVES_LOGIN_RATE_LIMIT": os.environ.get("ARCHIVES_LOGIN_RATE_LIMIT") or "20 per minute;200 per hour",
+        # 证明核验 (the public /verify page, no login): queries per client address.
+        "ARCHIVES_VERIFY_RATE_LIMIT": os.environ.get("ARCHIVES_VERIFY_RATE_LIMIT") or "30 per minute",
+        # The address printed in a certificate's QR code (e.g. https://dangan.example.gov.cn); empty: the host
+        # the clerk's request came to.
+        "ARCHIVES_PUBLIC_BASE_URL": os.environ.get("ARCHIVES_PUBLIC_BASE_URL") or "",
         # Flask-Limiter's storage: Redis in production (shared by every worker); memory:// only for one process.
         "RATELIMIT_STORAGE_URI": os.environ.get("ARCHIVES_RATELIMIT_STORAGE_URI") or "memory://",
         "RATELIMIT_KEY_PREFIX": os.environ.get("ARCHIVES_RATELIMIT_KEY_PREFIX") or "gzda",

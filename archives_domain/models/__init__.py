@@ -12,7 +12,7 @@ from .warehouse import (ArchiveConsultation, InventoryMark, MaterialUse, Monitor
 from .materials import ArchiveMaterial, DigitalImage, ImageOperationLog
 from .party import PartyDuesPayment, PartyMember, PartyOrgTransfer
 from .household import CollectiveHukou, HukouCardLoan, HukouDependent
-from .service import Certificate, DocSequence, Notice, NoticeRead, NoticeRecipient, NoticeTemplate, Todo, UserShortcut
+from .service import AgencySigningKey, Certificate, DocSequence, Notice, NoticeRead, NoticeRecipient, NoticeTemplate, Todo, UserShortcut
 from .audit import AuditChainHead, AuditLog
 from .quality import LoadState, QuarantineRow, RepairLog, ReviewItem, RunStat
 from .attachment import ATTACHMENT_OWNERS, Attachment

@@ -6,14 +6,18 @@ import datetime as dt
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped
 
-from .base import BigId, Base, BusinessRecord, IdPk, Stamped, Timestamp, Versioned, col, person_fk, table_args
+from .base import (BigId, Base, BusinessRecord, IdPk, Stamped, Timestamp, Versioned, col, person_fk, pii_enc,
+                   table_args)
 
 
 class Certificate(BusinessRecord, Base):
     """出具相关证明: 存档/经历/亲属关系/政审/托管 证明."""
 
     __tablename__ = "certificate"
-    __table_args__ = table_args("出具的证明")
+    # The list's orders (keyset): newest per agency by id, by 出具日期, by 证明类型 (index order = sort order).
+    __table_args__ = table_args("出具的证明",
+                                Index("ix_certificate_agency_issued", "agency_code", "issued_on", "id"),
+                                Index("ix_certificate_agency_type", "agency_code", "cert_type", "id"))
 
     person_id: Mapped[int] = person_fk()
     cert_type: Mapped[str] = col(String(16), "证明类型：存档证明/经历证明/亲属关系证明/政审证明/托管证明",
@@ -26,6 +30,29 @@ class Certificate(BusinessRecord, Base):
     handler: Mapped[str | None] = col(String(64), "经办人")
     revoked: Mapped[bool] = col(Boolean, "是否作废", nullable=False, default=False, server_default="0")
     verify_code: Mapped[str | None] = col(String(32), "电子证照核验码")
+    # The signed facts: the snapshot (canonical JSON) is what was printed; its SM3 digest, and the SM2
+    # signature (DER, hex) by the agency's key, let anyone check that the record was not changed since.
+    content_snapshot: Mapped[str | None] = col(Text, "证明内容快照（规范化JSON，签名的原文）")
+    digest: Mapped[str | None] = col(String(64), "内容摘要（SM3，十六进制）")
+    signature: Mapped[str | None] = col(String(160), "SM2签名（DER编码，十六进制）")
+    signing_key_id: Mapped[str | None] = col(String(32), "签名密钥标识（agency_signing_key.key_id）")
+    revoked_at: Mapped[dt.datetime | None] = col(Timestamp, "作废时间")
+    revoked_by: Mapped[str | None] = col(String(64), "作废人")
+    revoked_reason: Mapped[str | None] = col(String(255), "作废原因")
+
+
+class AgencySigningKey(IdPk, Stamped, Base):
+    """存档机构的证明签名密钥 (SM2): made on the agency's first certificate; the private key only as an SM4
+    token of the PII codec (the key file's keys), never in clear in the database or on disk."""
+
+    __tablename__ = "agency_signing_key"
+    __table_args__ = table_args("存档机构证明签名密钥（SM2）")
+
+    agency_code: Mapped[str] = col(String(8), "存档机构代码", ForeignKey("agency.code"), nullable=False, index=True)
+    key_id: Mapped[str] = col(String(32), "密钥标识（公钥SM3摘要前16位）", nullable=False, unique=True)
+    public_key: Mapped[str] = col(String(130), "SM2公钥（未压缩点 x‖y，十六进制）", nullable=False)
+    private_key_enc: Mapped[str] = pii_enc("text", "SM2私钥")
+    active: Mapped[bool] = col(Boolean, "是否当前签名密钥", nullable=False, default=True, server_default="1")
 
 
 class NoticeTemplate(IdPk, Versioned, Stamped, Base):

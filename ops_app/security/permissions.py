@@ -32,14 +32,19 @@ SPECIAL = ((UNMASKED, N_("查看完整身份证号/电话")), (EXPORT, N_("导�
 # Business operations beyond opening a module (formerly the capabilities of ops_app.access, from the roles):
 # publish a notice (通知公告 and the 工作台's publish form), assign a to-do, upload an attachment (图片上传).
 PUBLISH, ASSIGN, UPLOAD = ("can_publish", "notice"), ("can_assign", "todo"), ("can_upload", "attachment")
-ACTIONS = ((PUBLISH, N_("发布通知公告")), (ASSIGN, N_("分配待办事项")), (UPLOAD, N_("上传附件（图片）")))
+REVOKE_CERT = ("can_revoke", "certificate")  # 出具相关证明 → 作废证明
+ACTIONS = ((PUBLISH, N_("发布通知公告")), (ASSIGN, N_("分配待办事项")), (UPLOAD, N_("上传附件（图片）")),
+           (REVOKE_CERT, N_("作废证明")))
 # Operations an administrator role may hold (三员分立: nothing of business data).
 ADMIN_ACTIONS = {SYSTEM_ADMIN: {PUBLISH}}
 PERMISSION_MODULE, LOG_MODULE, NOTICE_MODULE = "system.permission", "system.log", "system.notice"
 AGENCY_MODULE, USER_MODULE = "system.agency", "system.user"
 
 # Reachable without any module permission: logging in and out, the second factor, static files, language.
-OPEN_BLUEPRINTS = {"ArchivesAuthDBView", "TotpView", "static", "appbuilder", "LocaleView", "UtilView"}
+# Public pages for anyone, signed in or not (the session guard leaves them alone too): 证明核验 /verify/<no>.
+PUBLIC_BLUEPRINTS = {"CertificateVerifyView"}
+OPEN_BLUEPRINTS = {"ArchivesAuthDBView", "TotpView", "static", "appbuilder", "LocaleView", "UtilView",
+                   *PUBLIC_BLUEPRINTS}
 
 BUSINESS_MODULES = ("personal", "unit", "party", "transfer", "warehouse", "digital", "stats")
 # What each built-in role holds when first initialised (a key means its whole branch, plus its ancestors).
@@ -47,8 +52,9 @@ DEFAULT_GRANTS: dict[str, tuple] = {
     SYSTEM_ADMIN: ("workbench", NOTICE_MODULE, AGENCY_MODULE, USER_MODULE, PUBLISH),
     SECURITY_ADMIN: ("workbench", PERMISSION_MODULE),
     AUDIT_ADMIN: ("workbench", LOG_MODULE),
-    "档案经办人": ("workbench", *BUSINESS_MODULES, PRINT, UPLOAD),
-    "业务负责人": ("workbench", *BUSINESS_MODULES, NOTICE_MODULE, UNMASKED, EXPORT, PRINT, PUBLISH, ASSIGN, UPLOAD),
+    "档案经办人": ("workbench", *BUSINESS_MODULES, PRINT, UPLOAD, REVOKE_CERT),
+    "业务负责人": ("workbench", *BUSINESS_MODULES, NOTICE_MODULE, UNMASKED, EXPORT, PRINT, PUBLISH, ASSIGN, UPLOAD,
+              REVOKE_CERT),
     "库房管理员": ("workbench", "warehouse", "transfer", "digital"),
     "查询员": ("workbench", "personal.info", "stats.archive"),
     "党务专员": ("workbench", "party"),

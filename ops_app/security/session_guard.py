@@ -7,6 +7,7 @@ from flask import current_app, flash, g, jsonify, redirect, request, session, ur
 from flask_login import logout_user
 
 from ..i18n import Msg, show
+from .permissions import PUBLIC_BLUEPRINTS
 
 SESSION_SID = "sid"
 LAST_SEEN = "last_seen"
@@ -36,6 +37,8 @@ def guard():
     """before_request, after FAB has set g.user. A returned response ends the request."""
     user = g.get("user")
     if request.endpoint in ("static", "appbuilder.static") or user is None or not user.is_authenticated:
+        return None
+    if request.blueprint in PUBLIC_BLUEPRINTS:  # a public page neither ends nor extends anyone's session
         return None
     sm = current_app.appbuilder.sm
     if not sm.session_is_current(user, session.get(SESSION_SID)):
