@@ -107,13 +107,14 @@ class RecordView(BaseView):
     def update(self, ctx, pk, form, version, original):
         raise NotImplementedError
 
-    def form_specs(self, row, person):
-        return self.specs
+    def sections(self, row, person) -> list[tuple[str | None, tuple]]:
+        """The form's groups of fields (a heading, the FieldSpecs)."""
+        return [(None, self.specs)]
 
     def _form(self, row, person, *, values, errors=None, message=None, conflict=False):
         return self.render_template(
             "transfer/form.html", title=tr(self.heading), heading=self.heading, row=row,
-            person=C.person_cells(person) if person else None, specs=self.form_specs(row, person),
+            person=C.person_cells(person) if person else None, sections=self.sections(row, person),
             values=values, errors=errors or {}, message=message, conflict=conflict, form=FlaskForm(),
             orig=C.original(row, self.specs) if row is not None and not conflict else
             {k[6:]: v for k, v in request.form.items() if k.startswith("_orig_")},
@@ -177,8 +178,10 @@ class TransferInView(RecordView):
                ("材料份数", lambda r: "" if r.material_count is None else str(r.material_count)),
                ("上架日期", lambda r: _d(r.shelved_date)), ("经办人", lambda r: r.handler or ""))
 
-    def form_specs(self, row, person):
-        return self.specs if (row is not None or person is not None) else (*transfers.PERSON_SPECS, *self.specs)
+    def sections(self, row, person):
+        if row is not None or person is not None:
+            return [(None, self.specs)]
+        return [("人员信息", transfers.PERSON_SPECS), ("转入信息", self.specs)]
 
     def defaults(self, ctx):
         return {**super().defaults(ctx), "in_date": ctx.today.isoformat(), "archive_kind": "正式"}
