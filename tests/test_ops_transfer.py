@@ -88,6 +88,10 @@ def test_out_flow_search_conflict_bad_input_scope_and_documents(ops_app, engine,
     body = _text(clash)
     assert clash.status_code == 409 and "clerk1" in body and "转往单位" in body
     assert 'value="南宁市人才中心"' in body and "我的备注" in body
+    again = fields(body)  # the conflict form carries the current version: saving again is a deliberate overwrite
+    assert int(again["version"]) == int(f2["version"]) + 1
+    assert other.post(f"/transfer/out/{out_id}/edit", data={**again, "to_unit": "昆明市人才中心",
+                                                             "out_date": "2026-11-30"}).status_code == 302
     with Session(engine) as s:
         assert s.get(Person, biz["a"]).transfer_out_to == "昆明市人才中心"  # 三.4 kept in step
     # documents: 打印 inline, 下载 attachment, both audited

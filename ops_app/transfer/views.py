@@ -116,10 +116,17 @@ class RecordView(BaseView):
             "transfer/form.html", title=tr(self.heading), heading=self.heading, row=row,
             person=C.person_cells(person) if person else None, sections=self.sections(row, person),
             values=values, errors=errors or {}, message=message, conflict=conflict, form=FlaskForm(),
-            orig=C.original(row, self.specs) if row is not None and not conflict else
-            {k[6:]: v for k, v in request.form.items() if k.startswith("_orig_")},
-            version=row.version if row is not None and not conflict else request.form.get("version", ""),
-            ep=request.blueprint)
+            **self._lock(row, conflict), ep=request.blueprint)
+
+    def _lock(self, row, conflict: bool) -> dict:
+        """The version and original values the form carries: those the editor opened (kept across a 400), or
+        after a conflict the current ones — the typed values stay, a second save is a deliberate overwrite."""
+        if row is None:
+            return {"orig": {}, "version": ""}
+        if request.method == "POST" and not conflict:
+            return {"orig": {k[6:]: v for k, v in request.form.items() if k.startswith("_orig_")},
+                    "version": request.form.get("version", "")}
+        return {"orig": C.original(row, self.specs), "version": row.version}
 
     # -- show / edit --------------------------------------------------------------------------------------
     @expose("/<int:pk>")
