@@ -89,7 +89,8 @@ def _load(engine, codec, n: int) -> None:
 
 
 def _measure(engine, codec) -> None:
-    cases = [("转出 first page", ts.OUT, {}), ("转出 date range", ts.OUT, {"date_from": "2023-01-01", "date_to": "2023-12-31"}),
+    cases = [("转出 first page", ts.OUT, {}),
+             ("转出 date range", ts.OUT, {"date_from": "2023-01-01", "date_to": "2023-12-31"}),
              ("转出 one day", ts.OUT, {"date_from": "2024-05-05"}), ("转出 姓名 prefix", ts.OUT, {"name": "王某1"}),
              ("转出 身份证", ts.OUT, {"id_number": "520102199000004242"}), ("转出 机要编号", ts.OUT, {"confidential_no": "J4242"}),
              ("转出 档案编号", ts.OUT, {"archive_no": "A0004242"}), ("借阅 first page", ts.LOAN, {}),

@@ -96,7 +96,8 @@ def test_out_flow_search_conflict_bad_input_scope_and_documents(ops_app, engine,
         assert s.get(Person, biz["a"]).transfer_out_to == "昆明市人才中心"  # 三.4 kept in step
     # documents: 打印 inline, 下载 attachment, both audited
     pdf = c.get(f"/transfer/out/{out_id}/notice.pdf")
-    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF") and pdf.headers["Content-Disposition"].startswith("inline")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert pdf.headers["Content-Disposition"].startswith("inline")
     dl = c.get(f"/transfer/out/{out_id}/notice.pdf?download=1")
     assert dl.headers["Content-Disposition"].startswith("attachment")
     assert [r.action for r in audit_rows(engine) if "转递通知单" in (r.summary or "")][-2:] == ["打印", "下载"]

@@ -204,7 +204,8 @@ class TransferOutView(RecordView):
     """档案转递 → 档案转出 (merged 转出档案/审核/机要寄出), with 回执, 撤销 and the 转递通知单."""
 
     route_base = "/transfer/out"
-    kind, specs, model, owner_type = transfer_search.OUT, transfers.OUT_SPECS, ArchiveTransferOut, "archive_transfer_out"
+    kind, specs, model = transfer_search.OUT, transfers.OUT_SPECS, ArchiveTransferOut
+    owner_type = "archive_transfer_out"
     heading = "档案转出"
     columns = (("转往单位", lambda r: r.to_unit or ""), ("转出日期", lambda r: _d(r.out_date)),
                ("机要编号", lambda r: r.confidential_no or ""), ("转递方式", lambda r: r.delivery_mode or ""),
