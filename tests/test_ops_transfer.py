@@ -119,6 +119,9 @@ def test_out_flow_search_conflict_bad_input_scope_and_documents(ops_app, engine,
     with Session(engine) as s:
         p = s.get(Person, biz["a"])
         assert (p.archive_status, p.transfer_out_to) == ("在库", None)
+    # a role without the module (查询员) is refused the pages and the API
+    prov = client_for(ops_app, "prov")
+    assert prov.get("/transfer/out/").status_code == 403 and prov.get("/api/v1/transfer_out/").status_code == 403
     # the same pages under 个人快捷受理 → 可办业务 → 档案转出
     assert f'data-record-id="{out_id}"' in _text(c.get("/personal/transfer_out/"))
 
