@@ -29,6 +29,10 @@ CAPABILITIES: dict[str, tuple[str, str] | str] = {
     "person.print": P.PRINT,
     "certificate.read": "personal.certificate",  # 出具相关证明: list, issue, print
     "certificate.revoke": P.REVOKE_CERT,  # 作废证明
+    "transfer.in": "personal.business.transfer_in",  # 档案转入
+    "transfer.out": "transfer.out",  # 档案转递 → 档案转出 (also reached from 可办业务 → 档案转出)
+    "transfer.loan": "transfer.loan",  # 档案转递 → 档案借阅
+    "transfer_out.cancel": P.CANCEL_TRANSFER_OUT,  # 撤销档案转出
 }
 
 

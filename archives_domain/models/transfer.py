@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, Integer, String, Text
+from sqlalchemy import Boolean, Date, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped
 
 from .base import Base, BusinessRecord, col, person_fk, table_args
@@ -13,7 +13,10 @@ class ArchiveTransferIn(BusinessRecord, Base):
     """档案转入 (absorbs the former 预存/机要接收/正式/暂存 modules)."""
 
     __tablename__ = "archive_transfer_in"
-    __table_args__ = table_args("档案转入")
+    __table_args__ = table_args(
+        "档案转入",
+        # list pages by date, newest first (keyset order = index order); by id alone the agency_code index serves
+        Index("ix_archive_transfer_in_agency_in_date", "agency_code", "in_date", "id"))
 
     person_id: Mapped[int] = person_fk()
     in_date: Mapped[dt.date | None] = col(Date, "转入日期", index=True)
@@ -37,7 +40,10 @@ class ArchiveTransferOut(BusinessRecord, Base):
     """档案转出 (merged 转出档案/档案转出审核/机要档案寄出)."""
 
     __tablename__ = "archive_transfer_out"
-    __table_args__ = table_args("档案转出")
+    __table_args__ = table_args(
+        "档案转出",
+        Index("ix_archive_transfer_out_agency_out_date", "agency_code", "out_date", "id"),
+        Index("ix_archive_transfer_out_agency_notice", "agency_code", "notice_no"))
 
     person_id: Mapped[int] = person_fk()
     to_unit: Mapped[str | None] = col(String(255), "转往单位")
@@ -60,13 +66,18 @@ class ArchiveTransferOut(BusinessRecord, Base):
     platform_ref: Mapped[str | None] = col(String(64), "全国档案服务平台业务编号")
     handler: Mapped[str | None] = col(String(64), "经办人")
     remarks: Mapped[str | None] = col(Text, "备注")
+    prior_state: Mapped[str | None] = col(
+        Text, "登记转出前人员的档案状态、转出日期、转往单位、转出原因（JSON；撤销转出时恢复）")
 
 
 class ArchiveLoan(BusinessRecord, Base):
     """档案借阅."""
 
     __tablename__ = "archive_loan"
-    __table_args__ = table_args("档案借阅")
+    __table_args__ = table_args(
+        "档案借阅",
+        Index("ix_archive_loan_agency_loan_date", "agency_code", "loan_date", "id"),
+        Index("ix_archive_loan_agency_notice", "agency_code", "notice_no"))
 
     person_id: Mapped[int] = person_fk()
     borrower_unit: Mapped[str | None] = col(String(255), "借阅单位")

@@ -33,8 +33,9 @@ SPECIAL = ((UNMASKED, N_("查看完整身份证号/电话")), (EXPORT, N_("导�
 # publish a notice (通知公告 and the 工作台's publish form), assign a to-do, upload an attachment (图片上传).
 PUBLISH, ASSIGN, UPLOAD = ("can_publish", "notice"), ("can_assign", "todo"), ("can_upload", "attachment")
 REVOKE_CERT = ("can_revoke", "certificate")  # 出具相关证明 → 作废证明
+CANCEL_TRANSFER_OUT = ("can_cancel", "archive_transfer_out")  # 撤销档案转出: restores the person's state
 ACTIONS = ((PUBLISH, N_("发布通知公告")), (ASSIGN, N_("分配待办事项")), (UPLOAD, N_("上传附件（图片）")),
-           (REVOKE_CERT, N_("作废证明")))
+           (REVOKE_CERT, N_("作废证明")), (CANCEL_TRANSFER_OUT, N_("撤销档案转出")))
 # Operations an administrator role may hold (三员分立: nothing of business data).
 ADMIN_ACTIONS = {SYSTEM_ADMIN: {PUBLISH}}
 PERMISSION_MODULE, LOG_MODULE, NOTICE_MODULE = "system.permission", "system.log", "system.notice"
@@ -54,7 +55,7 @@ DEFAULT_GRANTS: dict[str, tuple] = {
     AUDIT_ADMIN: ("workbench", LOG_MODULE),
     "档案经办人": ("workbench", *BUSINESS_MODULES, PRINT, UPLOAD, REVOKE_CERT),
     "业务负责人": ("workbench", *BUSINESS_MODULES, NOTICE_MODULE, UNMASKED, EXPORT, PRINT, PUBLISH, ASSIGN, UPLOAD,
-              REVOKE_CERT),
+              REVOKE_CERT, CANCEL_TRANSFER_OUT),
     "库房管理员": ("workbench", "warehouse", "transfer", "digital"),
     "查询员": ("workbench", "personal.info", "stats.archive"),
     "党务专员": ("workbench", "party"),

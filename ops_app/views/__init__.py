@@ -16,5 +16,7 @@ def register_business_views(appbuilder) -> None:
     register_files(appbuilder)
     from ..certificates import register as register_certificates
     register_certificates(appbuilder)
+    from ..transfer import register as register_transfer
+    register_transfer(appbuilder)
     from flask import current_app
     current_app.jinja_env.globals["beijing"] = beijing
