@@ -4,7 +4,7 @@ certificate: the signed content snapshot, its SM3 digest, the SM2 signature and 
 indexes for the list's orders; agency_signing_key: each agency's SM2 key (private key as an SM4 token).
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-07 06:35:43.144053
 """
 from typing import Sequence, Union
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 
 revision: str = '0012'
-down_revision: Union[str, None] = '0009'
+down_revision: Union[str, None] = '0011'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
