@@ -27,6 +27,9 @@ CAPABILITIES: dict[str, tuple[str, str] | str] = {
     "person.unmasked": P.UNMASKED,
     "person.export": P.EXPORT,
     "person.print": P.PRINT,
+    "material.read": "personal.materials",  # 档案材料管理: 目录, 收集, 修改, 删除
+    "material.identify": P.IDENTIFY_MATERIAL,
+    "material.archive": P.ARCHIVE_MATERIAL,
 }
 
 
