@@ -176,6 +176,11 @@ def test_browser_clerk_collects_identifies_and_archives_three_materials(page, li
     _submit(page, "#collect-submit")
     assert page.locator("#pending-table .pending-row").count() == 3
     page.screenshot(path=str(SCREENSHOTS / "materials-collected.png"), full_page=True)
+    person_url = page.url
+    page.goto(f"{live_url}/materials/?waiting=identify")  # the agency's materials waiting for 鉴别
+    assert page.locator("#materials-pending tr[data-material-id]").count() == 3
+    page.screenshot(path=str(SCREENSHOTS / "materials-pending.png"), full_page=True)
+    page.goto(person_url)
     # 归档 before 鉴别 is refused and named
     page.check("#select-all")
     _submit(page, "#archive-submit")
@@ -196,8 +201,6 @@ def test_browser_clerk_collects_identifies_and_archives_three_materials(page, li
     page.screenshot(path=str(SCREENSHOTS / "materials-catalogue.png"), full_page=True)
     page.goto(f"{live_url}/materials/person/{persons['b']}")  # another agency's person
     assert "页面不存在" in page.content()
-    page.goto(f"{live_url}/materials/")
-    page.screenshot(path=str(SCREENSHOTS / "materials-pending.png"), full_page=True)
     with Session(engine) as s:
         supplement = s.scalar(select(ArchiveMaterial).where(ArchiveMaterial.title == "年度考核登记表"))
         assert supplement.is_supplement and supplement.stage == "归档" and supplement.received_date is not None
