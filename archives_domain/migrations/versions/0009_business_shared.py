@@ -90,11 +90,7 @@ def downgrade() -> None:
     with op.batch_alter_table('archive_material', schema=None) as batch_op:
         batch_op.drop_column('identify_result')
 
-    with op.batch_alter_table('person_family', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_person_family_person_id'))
-        batch_op.drop_index(batch_op.f('ix_person_family_id_number_bidx'))
-        batch_op.drop_index(batch_op.f('ix_person_family_agency_code'))
-
+    # the table's indexes go with it (MySQL refuses to drop an index a foreign key needs before the table)
     op.drop_table('person_family')
     op.drop_table('doc_sequence')
     # ### end Alembic commands ###
