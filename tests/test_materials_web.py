@@ -10,9 +10,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from archives_domain import audit as audit_chain
+from archives_domain.business import materials
+from archives_domain.business.base import Actor, Context
 from archives_domain.models import ArchiveMaterial
 from biz_seed import seed_persons, seed_tree_and_users
-from conftest import INITIAL_PASSWORD
+from conftest import COUNTY, INITIAL_PASSWORD
 from ops_http import csrf, login_ready
 from test_ops_browser import SCREENSHOTS, _submit, live_url, page  # noqa: F401 (fixtures)
 from test_ops_workbench_browser import _enter
@@ -28,6 +31,11 @@ def _client(app, username):
     c = app.test_client()
     login_ready(c, username, INITIAL_PASSWORD)
     return c
+
+
+def _ctx(engine, codec, username):
+    return Context(Session(engine), Actor(username, COUNTY, frozenset({COUNTY})),
+                   audit_chain.audit_key(codec.keyring), codec)
 
 
 def _text(resp):
@@ -199,6 +207,22 @@ def test_browser_clerk_collects_identifies_and_archives_three_materials(page, li
     assert page.locator("#catalogue-table .catalogue-row .class-no").all_inner_texts() == ["1", "3", "4-1"]
     assert page.locator("#catalogue-table .catalogue-row .seq").all_inner_texts() == ["1", "1", "1"]
     page.screenshot(path=str(SCREENSHOTS / "materials-catalogue.png"), full_page=True)
+    # 修改 while another clerk saves the same material: 409 names them, what was typed stays, a second save wins
+    page.click("#catalogue-table tr:has-text('干部履历表') >> text=修改")
+    page.wait_for_load_state("load")
+    mid = int(page.url.split("/")[-2])
+    ctx = _ctx(engine, codec, "clerk3")
+    materials.edit(ctx, mid, {"pages": "7"}, only_present=True)
+    ctx.session.close()
+    page.fill("#remarks", "原件，已核对")
+    _submit(page, "#edit-save")
+    assert "clerk3" in page.locator("#conflict-message").inner_text()
+    assert "（页数）" in page.locator("#conflict-message").inner_text()
+    assert page.input_value("#remarks") == "原件，已核对" and page.input_value("#pages") == "6"
+    page.screenshot(path=str(SCREENSHOTS / "materials-conflict.png"), full_page=True)
+    page.fill("#pages", "7")
+    _submit(page, "#edit-save")
+    assert page.locator(f"#material-{mid} td").nth(5).inner_text() == "原件，已核对"
     page.goto(f"{live_url}/materials/person/{persons['b']}")  # another agency's person
     assert "页面不存在" in page.content()
     with Session(engine) as s:

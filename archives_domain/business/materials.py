@@ -289,6 +289,13 @@ def person_materials(ctx: Context, person_id: Any) -> tuple[Person, list[Archive
     return person, sorted(rows, key=_sort_key)
 
 
+def count_for_person(ctx: Context, person_id: Any) -> int:
+    """How many materials the person's file has (the person page marks its 档案材料 tab, 附件 三.6)."""
+    from sqlalchemy import func
+    return ctx.session.scalar(select(func.count()).select_from(ArchiveMaterial).where(
+        ArchiveMaterial.person_id == person_id, in_scope(ctx, ArchiveMaterial))) or 0
+
+
 def sections(rows: Iterable[ArchiveMaterial]) -> list[CatalogueSection]:
     """Materials grouped by class in the standard order (rows already sorted by `_sort_key`)."""
     out: list[CatalogueSection] = []

@@ -190,9 +190,11 @@ class MaterialsView(BaseView):
                 raise
             ctx.session.rollback()
             m = materials.get(ctx, material_id)
+            conflict = isinstance(exc, ConflictError)
+            if conflict:  # "请核对后再保存": the typed values stay; a second save applies to the current record
+                version, original = m.version, _original(fields.form_values(m, materials.MATERIAL_FIELDS))
             return self._edit_page(m, typed, version=version, original=original, message=exc.message,
-                                   errors=getattr(exc, "errors", None) or {}, conflict=isinstance(exc, ConflictError),
-                                   status=exc.status)
+                                   errors=getattr(exc, "errors", None) or {}, conflict=conflict, status=exc.status)
         flash(_("材料已保存"), "success")
         return redirect(url_for(".person", person_id=m.person_id) + f"#material-{m.id}")
 
