@@ -99,12 +99,18 @@ def test_collect_identify_archive_and_the_catalogue_in_standard_order(world):
     _, secs, _ = materials.catalogue(ctx(), ids["a"])
     assert [(r["序号"], r["材料名称"]) for r in materials.catalogue_rows(secs) if r["类号"] == "4-1"] == [
         (1, "高中毕业生登记表"), (2, "高等学校毕业生登记表"), (3, "学士学位证书复印件")]
+    assert materials.supplements_by_day(ctx(), D(2026, 12, 1), D(2026, 12, 31)) == []  # 年度考核: no 收到日期
+    materials.collect(ctx(), ids["a"], [{"title": "职称证书", "category_code": "4-2", "is_supplement": "1",
+                                         "received_date": "2026-12-05"},
+                                        {"title": "奖状", "category_code": "7", "received_date": "2026-12-05"}])
+    assert materials.supplements_by_day(ctx(), D(2026, 12, 1), D(2026, 12, 31)) == [(D(2026, 12, 5), 1)]
+    assert materials.count_for_person(ctx(), ids["a"]) == 7
     s = ctx().session
     entries = s.scalars(select(AuditLog).where(AuditLog.object_type == "archive_material")
                         .order_by(AuditLog.id)).all()
-    assert [e.action for e in entries].count("收集") == 5 and [e.action for e in entries].count("归档") == 5
+    assert [e.action for e in entries].count("收集") == 7 and [e.action for e in entries].count("归档") == 5
     assert "补充材料" in next(e.summary for e in entries if "年度考核" in e.summary)
-    last = entries[-1]
+    last = [e for e in entries if e.action == "归档"][-1]
     assert last.before_data and '"stage": "鉴别"' in last.before_data and '"seq": 1' in last.after_data
 
 

@@ -337,6 +337,17 @@ def pending(ctx: Context, waiting: str, req: paging.PageRequest):
     return page, total, persons
 
 
+def supplements_by_day(ctx: Context, start: dt.date, end: dt.date) -> list[tuple[dt.date, int]]:
+    """补充材料 received per day in [start, end] over the data scope (for 库存管理; index
+    `ix_archive_material_agency_received`)."""
+    from sqlalchemy import func
+    m = ArchiveMaterial
+    q = (select(m.received_date, func.count()).where(in_scope(ctx, m), m.received_date >= start,
+                                                     m.received_date <= end, m.is_supplement.is_(True))
+         .group_by(m.received_date).order_by(m.received_date))
+    return [(d, n) for d, n in ctx.session.execute(q)]
+
+
 def get(ctx: Context, material_id: Any) -> ArchiveMaterial:
     """One material in scope (another agency's is NotFound)."""
     return get_in_scope(ctx, ArchiveMaterial, material_id, "档案材料")

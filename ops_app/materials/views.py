@@ -118,7 +118,10 @@ class MaterialsView(BaseView):
         person, sections, rest = materials.catalogue(ctx, person_id)
         user = g.user
         today = ctx.today.isoformat()
-        add_values = add_values or [{"received_date": today, "handler": ctx.actor.label} for _ in range(ADD_ROWS)]
+        # a material for a file that already holds archived ones is a 补充材料 (the clerk may untick it)
+        supplement = "1" if sections else ""
+        add_values = add_values or [{"received_date": today, "handler": ctx.actor.label, "is_supplement": supplement}
+                                    for _ in range(ADD_ROWS)]
         batch = batch or {"identified_by": ctx.actor.label, "identified_date": today, "archived_date": today}
         return self.render_template(
             "materials/person.html", title=_("档案材料") + f" {person.archive_no}", person=person,
