@@ -62,6 +62,11 @@ def code_table(code_type: str) -> dict[str, str]:
     return {r["code"]: r["name"] for r in _code_rows(code_type)}
 
 
+def code_rows(code_type: str) -> list[dict[str, str]]:
+    """Every row of one code table (code, name, parent_code, standard, note), in file order."""
+    return [dict(r) for r in _code_rows(code_type)]
+
+
 def canonical_names(code_type: str) -> set[str]:
     """The canonical names (规范值) of one code table."""
     return {r["name"] for r in _code_rows(code_type)}

@@ -33,6 +33,9 @@ CAPABILITIES: dict[str, tuple[str, str] | str] = {
     "transfer.out": "transfer.out",  # 档案转递 → 档案转出 (also reached from 可办业务 → 档案转出)
     "transfer.loan": "transfer.loan",  # 档案转递 → 档案借阅
     "transfer_out.cancel": P.CANCEL_TRANSFER_OUT,  # 撤销档案转出
+    "material.read": "personal.materials",  # 档案材料管理: 目录, 收集, 修改, 删除
+    "material.identify": P.IDENTIFY_MATERIAL,
+    "material.archive": P.ARCHIVE_MATERIAL,
 }
 
 

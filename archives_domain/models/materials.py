@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped
 
 from .base import BigId, Base, BusinessRecord, IdPk, Timestamp, col, now_utc, person_fk, table_args
@@ -13,7 +13,12 @@ class ArchiveMaterial(BusinessRecord, Base):
     """档案材料: one item of a person's file; the rows make its 目录 (catalogue)."""
 
     __tablename__ = "archive_material"
-    __table_args__ = table_args("档案材料（收集、鉴别、归档；补充材料；目录）")
+    __table_args__ = table_args(
+        "档案材料（收集、鉴别、归档；补充材料；目录）",
+        # the agency's materials waiting for 鉴别 / 归档, in keyset order (archives_domain.business.materials)
+        Index("ix_archive_material_agency_stage", "agency_code", "stage", "id"),
+        # 库存管理 counts 补充材料 by 收到日期 per agency
+        Index("ix_archive_material_agency_received", "agency_code", "received_date"))
 
     person_id: Mapped[int] = person_fk()
     category_code: Mapped[str] = col(String(8), "材料类别（十大类及4-1…9-4子类）", nullable=False, index=True)
@@ -26,7 +31,7 @@ class ArchiveMaterial(BusinessRecord, Base):
                              server_default="收集")
     is_supplement: Mapped[bool] = col(Boolean, "是否补充材料", nullable=False, default=False,
                                       server_default="0")
-    received_date: Mapped[dt.date | None] = col(Date, "收集日期", index=True)
+    received_date: Mapped[dt.date | None] = col(Date, "收集日期")
     identified_by: Mapped[str | None] = col(String(64), "鉴别人")
     identify_result: Mapped[str | None] = col(String(16), "鉴别结论：合格归档/退回补充/不予归档")
     identified_date: Mapped[dt.date | None] = col(Date, "鉴别日期")

@@ -18,5 +18,7 @@ def register_business_views(appbuilder) -> None:
     register_certificates(appbuilder)
     from ..transfer import register as register_transfer
     register_transfer(appbuilder)
+    from ..materials import register as register_materials
+    register_materials(appbuilder)
     from flask import current_app
     current_app.jinja_env.globals["beijing"] = beijing
