@@ -102,6 +102,11 @@ class Group(Base):
     name: Mapped[str] = col(String(100), "用户组名称", unique=True, nullable=False)
     label: Mapped[str | None] = col(String(150), "显示名称")
     description: Mapped[str | None] = col(String(512), "说明")
+    # 用户组 belong to the agency of the 系统管理员 who created them (issue 14): notices and to-dos of an
+    # agency go only to its own groups.
+    agency_code: Mapped[str | None] = col(String(8), "所属存档机构代码（创建者的机构）", ForeignKey("agency.code"),
+                                          index=True)
+    version: Mapped[int] = col(Integer, "乐观锁版本号", nullable=False, default=1, server_default="1")
 
 
 class RegisterUser(Base):
