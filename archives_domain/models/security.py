@@ -12,7 +12,7 @@ import datetime as dt
 from sqlalchemy import BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped
 
-from .base import Base, col, table_args
+from .base import Base, Stamped, col, table_args
 
 
 class Permission(Base):
@@ -95,7 +95,7 @@ class PasswordHistory(Base):
     changed_at: Mapped[dt.datetime] = col(DateTime, "设置时间", nullable=False)
 
 
-class Group(Base):
+class Group(Stamped, Base):
     __tablename__ = "ab_group"
     __table_args__ = table_args("用户组")
     id: Mapped[int] = col(Integer, "主键", primary_key=True)

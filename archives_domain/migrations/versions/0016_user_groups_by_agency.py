@@ -2,7 +2,7 @@
 
 ab_group.agency_code (a group belongs to the agency of the 系统管理员 who made it; an existing group
 takes the agency of its members when they all belong to one, else stays without agency — offered to
-nobody until a 系统管理员 recreates it) and ab_group.version (乐观锁); (agency_code, date) indexes for
+nobody until a 系统管理员 recreates it); ab_group.version (乐观锁) and its 创建/修改 stamps; (agency_code, date) indexes for
 each kind of business the workbench counts (archives_domain.models.counting).
 
 Revision ID: 0016
@@ -13,6 +13,7 @@ from typing import Sequence, Union
 
 from alembic import op
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 
 
 revision: str = '0016'
@@ -26,6 +27,10 @@ def upgrade() -> None:
     with op.batch_alter_table('ab_group', schema=None) as batch_op:
         batch_op.add_column(sa.Column('agency_code', sa.String(length=8), nullable=True, comment='所属存档机构代码（创建者的机构）'))
         batch_op.add_column(sa.Column('version', sa.Integer(), server_default='1', nullable=False, comment='乐观锁版本号'))
+        batch_op.add_column(sa.Column('created_at', sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql'), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False, comment='创建时间'))
+        batch_op.add_column(sa.Column('created_by', sa.String(length=64), nullable=True, comment='创建人（用户名或流水线名）'))
+        batch_op.add_column(sa.Column('updated_at', sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql'), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False, comment='最后修改时间'))
+        batch_op.add_column(sa.Column('updated_by', sa.String(length=64), nullable=True, comment='最后修改人'))
         batch_op.create_index(batch_op.f('ix_ab_group_agency_code'), ['agency_code'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_ab_group_agency_code'), 'agency', ['agency_code'], ['code'])
     members = ("FROM ab_user_group ug JOIN ab_user u ON u.id = ug.user_id "
@@ -99,6 +104,10 @@ def downgrade() -> None:
     with op.batch_alter_table('ab_group', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_ab_group_agency_code'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_ab_group_agency_code'))
+        batch_op.drop_column('updated_by')
+        batch_op.drop_column('updated_at')
+        batch_op.drop_column('created_by')
+        batch_op.drop_column('created_at')
         batch_op.drop_column('version')
         batch_op.drop_column('agency_code')
 
