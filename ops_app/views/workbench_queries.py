@@ -19,25 +19,29 @@ from archives_domain.models import (ArchiveConsultation, ArchiveLoan, ArchiveMat
 from archives_domain.models.base import now_utc
 from archives_domain.models.security import Group, User, user_group
 
+from ..i18n import N_
+
 BEIJING = dt.timedelta(hours=8)
 # 业务经办统计: each kind of business, by the table that records it and the date it is done on (a Date column
 # is a Beijing calendar date; a timestamp is UTC). Indexed (agency_code, date): archives_domain.models.counting.
 BUSINESS_KINDS = (
-    ("档案转入", ArchiveTransferIn, "in_date"), ("档案转出", ArchiveTransferOut, "out_date"),
-    ("档案借阅", ArchiveLoan, "loan_date"), ("档案归还", ArchiveLoan, "return_date"),
-    ("出具证明", Certificate, "issued_on"),
-    ("集体户口迁入", CollectiveHukou, "in_accept_date"), ("集体户口迁出", CollectiveHukou, "out_accept_date"),
-    ("户籍卡借阅", HukouCardLoan, "loan_date"), ("户籍卡归还", HukouCardLoan, "return_date"),
-    ("材料收集", ArchiveMaterial, "received_date"), ("材料鉴别", ArchiveMaterial, "identified_date"),
-    ("材料归档", ArchiveMaterial, "archived_date"),
-    ("待核实处理", ReviewItem, "decided_at"),
-    ("档案查阅", ArchiveConsultation, "consult_time"), ("材料利用", MaterialUse, "use_time"),
-    ("党费交纳", PartyDuesPayment, "paid_on"),
+    (N_("档案转入"), ArchiveTransferIn, "in_date"), (N_("档案转出"), ArchiveTransferOut, "out_date"),
+    (N_("档案借阅"), ArchiveLoan, "loan_date"), (N_("档案归还"), ArchiveLoan, "return_date"),
+    (N_("出具证明"), Certificate, "issued_on"),
+    (N_("集体户口迁入"), CollectiveHukou, "in_accept_date"), (N_("集体户口迁出"), CollectiveHukou, "out_accept_date"),
+    (N_("户籍卡借阅"), HukouCardLoan, "loan_date"), (N_("户籍卡归还"), HukouCardLoan, "return_date"),
+    (N_("材料收集"), ArchiveMaterial, "received_date"), (N_("材料鉴别"), ArchiveMaterial, "identified_date"),
+    (N_("材料归档"), ArchiveMaterial, "archived_date"),
+    (N_("待核实处理"), ReviewItem, "decided_at"),
+    (N_("档案查阅"), ArchiveConsultation, "consult_time"), (N_("材料利用"), MaterialUse, "use_time"),
+    (N_("党费交纳"), PartyDuesPayment, "paid_on"),
 )
 # 已办业务: the user's successful entries of the audit log, except signing in and out, reading and the
 # security events — whatever verb a business module records (接收, 转出, 归还, 出具, 鉴别, 采纳 …) counts.
 NOT_DONE_ACTIONS = ("登录", "登出", "登录失败", "登录限流", "锁定", "访问拒绝", "告警", "查看", "查看完整信息",
                     "查看明文", "启用动态口令", "修改口令", "退出")
+# The deadline clock's to-do types (archives_domain.deadlines.RULES), shown translated on the workbench.
+DEADLINE_TYPES = (N_("转出超期"), N_("回执超期"), N_("上架超期"), N_("借阅逾期"))
 # 待办事项 open the record they are about (the URL contract of issue 14); inventory marks have no page yet.
 TODO_LINKS = {"archive_transfer_out": "/transfer/out/{id}", "archive_transfer_in": "/transfer/in/{id}",
               "archive_loan": "/transfer/loan/{id}", "dq_review_item": "/review/{id}"}
