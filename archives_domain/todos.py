@@ -3,9 +3,8 @@
 `generate_todos(session, agency_code, day)` looks at the business tables and
 upserts one `todo` row per item that needs someone today:
 
-* 转出回执 — an `archive_transfer_out` sent more than `receipt_days` days ago
-  (by `out_date`) whose receipt has not come back (`receipt_returned` false);
-* 借阅逾期 — an `archive_loan` past its `due_date` without a `return_date`;
+* the deadline clock of 《流动人员人事档案管理服务规定》（人社部发〔2021〕112号） — 转出超期, 回执超期,
+  上架超期, 借阅逾期: the rules are data in `archives_domain.deadlines`;
 * 库存搁置 — an `inventory_mark` on 搁置;
 * 数据核实 — a `dq_review_item` of the pipelines still 待处理.
 
@@ -28,11 +27,11 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.orm import Session
 
-from .models import ArchiveLoan, ArchiveTransferOut, InventoryMark, Person, Todo
+from . import deadlines
+from .models import InventoryMark, Person, Todo
 from .models.base import now_utc
 from .models.quality import ReviewItem
 
-RECEIPT_DAYS = 15  # a receipt not back this many days after sending becomes a to-do
 SYSTEM = "系统"
 OPEN = ("待分配", "待办理")
 DONE = "已办结"
@@ -47,32 +46,15 @@ class Candidate:
     detail: str | None = None
 
 
-def candidates(s: Session, agency_code: str, day: dt.date, *, receipt_days: int = RECEIPT_DAYS) -> list[Candidate]:
+def candidates(s: Session, agency_code: str, day: dt.date) -> list[Candidate]:
     """Everything of the agency's business that needs handling on `day`."""
-    found: list[Candidate] = []
+    found = [Candidate(o.rule.business_type, o.rule.source.__tablename__, o.source_id, o.title, o.detail)
+             for o in deadlines.overdue(s, agency_code, day)]
     person = select(Person.id, Person.archive_no, Person.name).subquery()
 
     def who(row) -> str:
         return f"{row.archive_no or '—'} {row.name or ''}".strip()
 
-    late = day - dt.timedelta(days=receipt_days)
-    q = (select(ArchiveTransferOut.id, ArchiveTransferOut.out_date, ArchiveTransferOut.to_unit,
-                ArchiveTransferOut.confidential_no, person.c.archive_no, person.c.name)
-         .join(person, person.c.id == ArchiveTransferOut.person_id)
-         .where(ArchiveTransferOut.agency_code == agency_code, ArchiveTransferOut.receipt_returned.is_(False),
-                ArchiveTransferOut.status != "已撤销", ArchiveTransferOut.out_date.is_not(None),
-                ArchiveTransferOut.out_date <= late))
-    for r in s.execute(q):
-        found.append(Candidate("转出回执", "archive_transfer_out", r.id,
-                               f"催收转出回执：{who(r)}（{r.out_date} 转往 {r.to_unit or '—'}）",
-                               f"机要编号 {r.confidential_no or '—'}；已超过 {receipt_days} 天未收回执"))
-    q = (select(ArchiveLoan.id, ArchiveLoan.due_date, ArchiveLoan.borrower_unit, person.c.archive_no, person.c.name)
-         .join(person, person.c.id == ArchiveLoan.person_id)
-         .where(ArchiveLoan.agency_code == agency_code, ArchiveLoan.return_date.is_(None),
-                ArchiveLoan.due_date.is_not(None), ArchiveLoan.due_date < day))
-    for r in s.execute(q):
-        found.append(Candidate("借阅逾期", "archive_loan", r.id,
-                               f"催还借阅档案：{who(r)}（{r.borrower_unit or '—'}，应还 {r.due_date}）"))
     q = (select(InventoryMark.id, InventoryMark.business_type, InventoryMark.note, person.c.archive_no, person.c.name)
          .join(person, person.c.id == InventoryMark.person_id)
          .where(InventoryMark.agency_code == agency_code, InventoryMark.mark == "搁置"))
@@ -101,13 +83,13 @@ def _insert_ignoring_duplicates(s: Session, rows: list[dict]) -> int:
     return s.execute(stmt, rows).rowcount or 0
 
 
-def generate_todos(s: Session, agency_code: str, day: dt.date, *, receipt_days: int = RECEIPT_DAYS) -> int:
+def generate_todos(s: Session, agency_code: str, day: dt.date) -> int:
     """Upsert the agency's to-dos for `day`; close the ones whose reason is gone. Returns the new to-dos.
 
     The caller commits.
     """
     wanted = {(c.business_type, c.source_table, c.source_id): c
-              for c in candidates(s, agency_code, day, receipt_days=receipt_days)}
+              for c in candidates(s, agency_code, day)}
     open_rows = s.execute(select(Todo.id, Todo.business_type, Todo.source_table, Todo.source_id, Todo.due_on)
                           .where(Todo.agency_code == agency_code, Todo.status.in_(OPEN),
                                  Todo.source_table.is_not(None))).all()

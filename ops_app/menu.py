@@ -102,6 +102,7 @@ MENU: tuple[MenuNode, ...] = (
     _n("system", "系统管理",
        _n("system.agency", "存档机构管理", endpoint="AgencyAdminView.list"),
        _n("system.user", "用户管理", endpoint="UserAdminView.list"),
+       _n("system.group", "用户组", endpoint="GroupAdminView.list"),
        _n("system.notice", "通知公告", endpoint="NoticeView.list"),
        _n("system.permission", "用户权限", endpoint="PermissionTreeView.index"),
        _n("system.log", "系统日志", endpoint="AuditLogView.index"),
@@ -130,7 +131,7 @@ EN_LABELS: dict[str, str] = {
     "digital.upload.process": "Image Processing", "digital.upload.log": "Operation Log",
     "stats": "Statistics", "stats.archive": "Archive Statistics", "stats.overview": "Overview and Reports",
     "stats.custom": "Custom Queries",
-    "system": "System Administration", "system.agency": "Archive Agencies", "system.user": "Users",
+    "system": "System Administration", "system.agency": "Archive Agencies", "system.user": "Users", "system.group": "User Groups",
     "system.notice": "Notices", "system.permission": "User Permissions", "system.log": "System Log",
 }
 

@@ -104,8 +104,14 @@ def publish(s: Session, notice: Notice, group_ids: list[int], user_ids: list[int
     s.flush()
 
 
-def group_choices(s: Session) -> list[tuple[int, str]]:
-    return [(grp.id, grp.label or grp.name) for grp in s.scalars(select(Group).order_by(Group.name))]
+def group_choices(s: Session, user=None) -> list[tuple[int, str]]:
+    """The 用户组 a notice or a to-do may go to: those of the user's own agency (issue 14)."""
+    user = user if user is not None else g.user
+    agency = getattr(user, "agency_code", None)
+    if not agency:
+        return []
+    return [(grp.id, grp.label or grp.name)
+            for grp in s.scalars(select(Group).where(Group.agency_code == agency).order_by(Group.name))]
 
 
 def scope_codes(s: Session, user=None) -> frozenset[str]:

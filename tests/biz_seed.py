@@ -38,7 +38,7 @@ def seed_tree_and_users(engine, codec) -> dict:
             create_user(s, username=username, password=INITIAL_PASSWORD, role_names=[role], agency_code=agency,
                         first_name={"leader": "王科长", "clerk3": "李经办", "clerkb": "赵经办", "prov": "省查询员",
                                     "prefstat": "市统计员", "prefquery": "市查询员"}[username])
-        group = Group(name=GROUP, label=GROUP)
+        group = Group(name=GROUP, label=GROUP, agency_code=COUNTY)
         s.add(group)
         s.flush()
         clerk1 = s.scalar(select(User.id).where(User.username == "clerk1"))
@@ -76,7 +76,7 @@ def seed_todo_sources(engine, persons: dict, today: dt.date) -> dict:
     with Session(engine) as s:
         pa, pb = persons["a"], persons["b"]
         late = ArchiveTransferOut(agency_code=COUNTY, person_id=pa, to_unit="重庆市人才交流中心",
-                                  out_date=today - d(days=20), status="已寄出", confidential_no="JY-0001")
+                                  out_date=today - d(days=45), status="已寄出", confidential_no="JY-0001")
         recent = ArchiveTransferOut(agency_code=COUNTY, person_id=pa, to_unit="成都", out_date=today - d(days=3),
                                     status="已寄出")
         returned = ArchiveTransferOut(agency_code=COUNTY, person_id=pa, to_unit="昆明", out_date=today - d(days=40),

@@ -242,7 +242,7 @@ def test_todos_are_generated_idempotently_from_business_state(engine, biz):
         s.commit()
         rows = s.scalars(sa.select(Todo).order_by(Todo.business_type)).all()
         assert sorted((t.business_type, t.source_table, t.source_id) for t in rows) == sorted([
-            ("转出回执", "archive_transfer_out", src["late"]), ("借阅逾期", "archive_loan", src["overdue"]),
+            ("回执超期", "archive_transfer_out", src["late"]), ("借阅逾期", "archive_loan", src["overdue"]),
             ("库存搁置", "inventory_mark", src["hold"]), ("数据核实", "dq_review_item", src["review"])])
         assert all(t.status == "待分配" and t.due_on == today and t.agency_code == COUNTY for t in rows)
         # Next day: the open ones are carried over, not raised again.
@@ -309,8 +309,10 @@ def test_business_counts_by_type_and_period_for_a_scope(ops_app, engine, biz):
                 (COUNTY, pa, utc(2025, 12, 31, 23, 59)),  # last year
                 (COUNTY_B, pb, utc(2026, 5, 20, 10, 0)),
                 (COUNTY_C, pc, utc(2026, 5, 20, 10, 0)), (COUNTY_C, pc, utc(2026, 3, 3, 10, 0))):
-            s.add(ArchiveTransferIn(agency_code=agency, person_id=person, created_at=when))
-        s.add(ArchiveTransferOut(agency_code=COUNTY, person_id=pa, created_at=utc(2026, 5, 20, 8, 0)))
+            # counted by the business date (转入日期, a Beijing date), not by when the row was keyed in
+            s.add(ArchiveTransferIn(agency_code=agency, person_id=person, in_date=(when + dt.timedelta(hours=8)).date(),
+                                    created_at=today - dt.timedelta(days=400)))
+        s.add(ArchiveTransferOut(agency_code=COUNTY, person_id=pa, out_date=today))
         s.commit()
 
         def counts(agency, roles):
@@ -327,9 +329,11 @@ def test_business_counts_by_type_and_period_for_a_scope(ops_app, engine, biz):
 
 def test_workbench_statistics_panel_shows_the_scope(ops_app, engine, biz):
     pa, pb = biz["persons"]["a"], biz["persons"]["b"]
+    day = (dt.datetime.utcnow() + dt.timedelta(hours=8)).date()
     with Session(engine) as s:
-        s.add_all([ArchiveTransferIn(agency_code=COUNTY, person_id=pa), ArchiveTransferIn(agency_code=COUNTY, person_id=pa),
-                   ArchiveTransferIn(agency_code=COUNTY_B, person_id=pb)])
+        s.add_all([ArchiveTransferIn(agency_code=COUNTY, person_id=pa, in_date=day),
+                   ArchiveTransferIn(agency_code=COUNTY, person_id=pa, in_date=day),
+                   ArchiveTransferIn(agency_code=COUNTY_B, person_id=pb, in_date=day)])
         s.commit()
     row = lambda page: re.search(r'data-business="档案转入"><td>档案转入</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td>',
                                  page).groups()

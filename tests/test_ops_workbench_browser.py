@@ -74,7 +74,7 @@ def test_todo_assigned_and_done_and_workbench_screenshot(page, live_url, engine,
     with Session(engine) as s:  # some business of the agency for 业务经办统计
         pa = persons["a"]
         for _ in range(3):
-            s.add(ArchiveTransferIn(agency_code=COUNTY, person_id=pa))
+            s.add(ArchiveTransferIn(agency_code=COUNTY, person_id=pa, in_date=today, shelved_date=today))
         s.add_all([ArchiveLoan(agency_code=COUNTY, person_id=pa, borrower_unit="贵州大学", loan_date=today),
                    ArchiveTransferOut(agency_code=COUNTY, person_id=pa, to_unit="遵义", out_date=today),
                    MaterialUse(agency_code=COUNTY, person_id=pa, user_name="张三")])

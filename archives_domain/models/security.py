@@ -12,7 +12,7 @@ import datetime as dt
 from sqlalchemy import BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped
 
-from .base import Base, col, table_args
+from .base import Base, Stamped, col, table_args
 
 
 class Permission(Base):
@@ -95,13 +95,18 @@ class PasswordHistory(Base):
     changed_at: Mapped[dt.datetime] = col(DateTime, "设置时间", nullable=False)
 
 
-class Group(Base):
+class Group(Stamped, Base):
     __tablename__ = "ab_group"
     __table_args__ = table_args("用户组")
     id: Mapped[int] = col(Integer, "主键", primary_key=True)
     name: Mapped[str] = col(String(100), "用户组名称", unique=True, nullable=False)
     label: Mapped[str | None] = col(String(150), "显示名称")
     description: Mapped[str | None] = col(String(512), "说明")
+    # 用户组 belong to the agency of the 系统管理员 who created them (issue 14): notices and to-dos of an
+    # agency go only to its own groups.
+    agency_code: Mapped[str | None] = col(String(8), "所属存档机构代码（创建者的机构）", ForeignKey("agency.code"),
+                                          index=True)
+    version: Mapped[int] = col(Integer, "乐观锁版本号", nullable=False, default=1, server_default="1")
 
 
 class RegisterUser(Base):

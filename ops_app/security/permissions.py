@@ -42,7 +42,7 @@ ACTIONS = ((PUBLISH, N_("发布通知公告")), (ASSIGN, N_("分配待办事项"
 # Operations an administrator role may hold (三员分立: nothing of business data).
 ADMIN_ACTIONS = {SYSTEM_ADMIN: {PUBLISH}}
 PERMISSION_MODULE, LOG_MODULE, NOTICE_MODULE = "system.permission", "system.log", "system.notice"
-AGENCY_MODULE, USER_MODULE = "system.agency", "system.user"
+AGENCY_MODULE, USER_MODULE, GROUP_MODULE = "system.agency", "system.user", "system.group"
 
 # Reachable without any module permission: logging in and out, the second factor, static files, language.
 # Public pages for anyone, signed in or not (the session guard leaves them alone too): 证明核验 /verify/<no>.
@@ -53,7 +53,7 @@ OPEN_BLUEPRINTS = {"ArchivesAuthDBView", "TotpView", "static", "appbuilder", "Lo
 BUSINESS_MODULES = ("personal", "unit", "party", "transfer", "warehouse", "digital", "stats")
 # What each built-in role holds when first initialised (a key means its whole branch, plus its ancestors).
 DEFAULT_GRANTS: dict[str, tuple] = {
-    SYSTEM_ADMIN: ("workbench", NOTICE_MODULE, AGENCY_MODULE, USER_MODULE, PUBLISH),
+    SYSTEM_ADMIN: ("workbench", NOTICE_MODULE, AGENCY_MODULE, USER_MODULE, GROUP_MODULE, PUBLISH),
     SECURITY_ADMIN: ("workbench", PERMISSION_MODULE),
     AUDIT_ADMIN: ("workbench", LOG_MODULE),
     "档案经办人": ("workbench", *BUSINESS_MODULES, PRINT, UPLOAD, REVOKE_CERT, IDENTIFY_MATERIAL, ARCHIVE_MATERIAL),
@@ -66,13 +66,13 @@ DEFAULT_GRANTS: dict[str, tuple] = {
 }
 # 三员分立: the most an administrator role (or a user holding one) may ever be granted — no business data.
 ADMIN_CEILING = {
-    SYSTEM_ADMIN: {"workbench", "system", NOTICE_MODULE, AGENCY_MODULE, USER_MODULE},
+    SYSTEM_ADMIN: {"workbench", "system", NOTICE_MODULE, AGENCY_MODULE, USER_MODULE, GROUP_MODULE},
     SECURITY_ADMIN: {"workbench", "system", PERMISSION_MODULE},
     AUDIT_ADMIN: {"workbench", "system", LOG_MODULE},
 }
 # Modules that only one administrator role may hold, and that role can never lose.
 OWNED_MODULES = {PERMISSION_MODULE: SECURITY_ADMIN, LOG_MODULE: AUDIT_ADMIN, AGENCY_MODULE: SYSTEM_ADMIN,
-                 USER_MODULE: SYSTEM_ADMIN}
+                 USER_MODULE: SYSTEM_ADMIN, GROUP_MODULE: SYSTEM_ADMIN}
 
 
 class GrantError(ValueError):

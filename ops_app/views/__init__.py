@@ -20,5 +20,7 @@ def register_business_views(appbuilder) -> None:
     register_transfer(appbuilder)
     from ..materials import register as register_materials
     register_materials(appbuilder)
+    from ..groups import register as register_groups
+    register_groups(appbuilder)
     from flask import current_app
     current_app.jinja_env.globals["beijing"] = beijing

@@ -9,21 +9,47 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
-from archives_domain.models import (ArchiveConsultation, ArchiveLoan, ArchiveTransferIn, ArchiveTransferOut,
-                                    AuditLog, Certificate, MaterialUse, PartyDuesPayment, Todo, UserShortcut)
+from archives_domain.models import (ArchiveConsultation, ArchiveLoan, ArchiveMaterial, ArchiveTransferIn,
+                                    ArchiveTransferOut, AuditLog, Certificate, CollectiveHukou, HukouCardLoan,
+                                    MaterialUse, PartyDuesPayment, ReviewItem, Todo, UserShortcut)
 from archives_domain.models.base import now_utc
 from archives_domain.models.security import Group, User, user_group
 
+from ..i18n import N_
+
 BEIJING = dt.timedelta(hours=8)
-# 业务经办统计: the business types a clerk handles, by the table that records them.
-BUSINESS_TYPES = (("档案转入", ArchiveTransferIn), ("档案转出", ArchiveTransferOut), ("档案借阅", ArchiveLoan),
-                  ("档案查阅", ArchiveConsultation), ("材料利用", MaterialUse), ("出具证明", Certificate),
-                  ("党费交纳", PartyDuesPayment))
-# 已办业务: audit actions that are business done (not logins).
-DONE_ACTIONS = ("新增", "修改", "删除", "导出", "打印", "上传", "发布", "分配", "办结")
+# 业务经办统计: each kind of business, by the table that records it and the date it is done on (a Date column
+# is a Beijing calendar date; a timestamp is UTC). Indexed (agency_code, date): archives_domain.models.counting.
+BUSINESS_KINDS = (
+    (N_("档案转入"), ArchiveTransferIn, "in_date"), (N_("档案转出"), ArchiveTransferOut, "out_date"),
+    (N_("档案借阅"), ArchiveLoan, "loan_date"), (N_("档案归还"), ArchiveLoan, "return_date"),
+    (N_("出具证明"), Certificate, "issued_on"),
+    (N_("集体户口迁入"), CollectiveHukou, "in_accept_date"), (N_("集体户口迁出"), CollectiveHukou, "out_accept_date"),
+    (N_("户籍卡借阅"), HukouCardLoan, "loan_date"), (N_("户籍卡归还"), HukouCardLoan, "return_date"),
+    (N_("材料收集"), ArchiveMaterial, "received_date"), (N_("材料鉴别"), ArchiveMaterial, "identified_date"),
+    (N_("材料归档"), ArchiveMaterial, "archived_date"),
+    (N_("待核实处理"), ReviewItem, "decided_at"),
+    (N_("档案查阅"), ArchiveConsultation, "consult_time"), (N_("材料利用"), MaterialUse, "use_time"),
+    (N_("党费交纳"), PartyDuesPayment, "paid_on"),
+)
+# 已办业务: the user's successful entries of the audit log, except signing in and out, reading and the
+# security events — whatever verb a business module records (接收, 转出, 归还, 出具, 鉴别, 采纳 …) counts.
+NOT_DONE_ACTIONS = ("登录", "登出", "登录失败", "登录限流", "锁定", "访问拒绝", "告警", "查看", "查看完整信息",
+                    "查看明文", "启用动态口令", "修改口令", "退出")
+# The deadline clock's to-do types (archives_domain.deadlines.RULES), shown translated on the workbench.
+DEADLINE_TYPES = (N_("转出超期"), N_("回执超期"), N_("上架超期"), N_("借阅逾期"))
+# 待办事项 open the record they are about (the URL contract of issue 14); inventory marks have no page yet.
+TODO_LINKS = {"archive_transfer_out": "/transfer/out/{id}", "archive_transfer_in": "/transfer/in/{id}",
+              "archive_loan": "/transfer/loan/{id}", "dq_review_item": "/review/{id}"}
+
+
+def todo_link(source_table: str | None, source_id: int | None) -> str | None:
+    pattern = TODO_LINKS.get(source_table or "")
+    return pattern.format(id=source_id) if pattern and source_id is not None else None
 
 
 def beijing_today() -> dt.date:
@@ -40,8 +66,9 @@ def shortcuts(s: Session, user_id: int) -> list[UserShortcut]:
 
 
 def done_business(s: Session, username: str, limit: int = 10) -> list[AuditLog]:
-    return list(s.scalars(select(AuditLog).where(AuditLog.username == username, AuditLog.action.in_(DONE_ACTIONS))
-                          .order_by(AuditLog.id.desc()).limit(limit)))
+    return list(s.scalars(select(AuditLog).where(AuditLog.username == username, AuditLog.result == "成功",
+                                                 AuditLog.action.not_in(NOT_DONE_ACTIONS))
+                          .order_by(AuditLog.ts.desc(), AuditLog.id.desc()).limit(limit)))
 
 
 @dataclass
@@ -59,17 +86,22 @@ def period_starts_utc(today: dt.date) -> tuple[dt.datetime, dt.datetime, dt.date
 
 
 def business_counts(s: Session, scope, today: dt.date) -> list[BusinessCount]:
-    day, month, year = period_starts_utc(today)
+    """Each kind of business done today, this month and this year (Beijing periods) in the agencies `scope`."""
+    starts_utc = period_starts_utc(today)
+    starts_day = (today, today.replace(day=1), today.replace(month=1, day=1))
     codes = sorted(scope)
     rows = []
-    for label, model in BUSINESS_TYPES:
+    for label, model, column in BUSINESS_KINDS:
         if not codes:
             rows.append(BusinessCount(label, 0, 0, 0))
             continue
-        counts = s.execute(select(func.sum(case((model.created_at >= day, 1), else_=0)),
-                                  func.sum(case((model.created_at >= month, 1), else_=0)),
+        on = getattr(model, column)
+        is_date = not isinstance(on.type, sa.DateTime)
+        day, month, year = starts_day if is_date else starts_utc
+        until = on <= today if is_date else on < starts_utc[0] + dt.timedelta(days=1)
+        counts = s.execute(select(func.sum(case((on >= day, 1), else_=0)), func.sum(case((on >= month, 1), else_=0)),
                                   func.count())
-                           .where(model.agency_code.in_(codes), model.created_at >= year)).one()
+                           .where(model.agency_code.in_(codes), on >= year, until)).one()
         rows.append(BusinessCount(label, *(int(c or 0) for c in counts)))
     return rows
 
@@ -79,6 +111,7 @@ class TodoRow:
     todo: Todo
     assignee: str | None
     mine: bool
+    link: str | None = None
 
 
 def todos(s: Session, user_id: int, agency_code: str | None, today: dt.date, limit: int = 30) -> list[TodoRow]:
@@ -90,7 +123,9 @@ def todos(s: Session, user_id: int, agency_code: str | None, today: dt.date, lim
     rows = s.scalars(select(Todo).where(Todo.agency_code == agency_code, Todo.due_on <= today,
                                         or_(Todo.status != "已办结", Todo.done_at >= day_start))
                      .order_by(Todo.status == "已办结", Todo.due_on, Todo.id).limit(limit)).all()
-    names_g = dict(s.execute(select(Group.id, func.coalesce(Group.label, Group.name))).all())
+    named = {t.assignee_group_id for t in rows if t.assignee_group_id}
+    names_g = dict(s.execute(select(Group.id, func.coalesce(Group.label, Group.name))
+                             .where(Group.id.in_(named))).all()) if named else {}
     users = {t.assignee_user_id for t in rows if t.assignee_user_id}
     names_u = dict(s.execute(select(User.id, User.first_name).where(User.id.in_(users))).all()) if users else {}
     out = []
@@ -98,7 +133,7 @@ def todos(s: Session, user_id: int, agency_code: str | None, today: dt.date, lim
         who = (f"用户组 {names_g.get(t.assignee_group_id, t.assignee_group_id)}" if t.assignee_group_id
                else names_u.get(t.assignee_user_id) if t.assignee_user_id else None)
         mine = t.assignee_user_id == user_id or (t.assignee_group_id in groups if t.assignee_group_id else False)
-        out.append(TodoRow(t, who, mine))
+        out.append(TodoRow(t, who, mine, todo_link(t.source_table, t.source_id)))
     out.sort(key=lambda r: (r.todo.status == "已办结", not r.mine))
     return out
 
