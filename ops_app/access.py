@@ -27,6 +27,7 @@ CAPABILITIES: dict[str, tuple[str, str] | str] = {
     "person.unmasked": P.UNMASKED,
     "person.export": P.EXPORT,
     "person.print": P.PRINT,
+    "hukou.manage": "personal.business.hukou",  # 集体户口代理: 迁入/迁出, 户籍卡借阅/归还, 子女挂靠
 }
 
 

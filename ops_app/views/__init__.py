@@ -14,5 +14,6 @@ def register_business_views(appbuilder) -> None:
     appbuilder.add_api(PersonApi)
     from ..files import register as register_files
     register_files(appbuilder)
+    from ..hukou import register as register_hukou; register_hukou(appbuilder)  # 集体户口代理
     from flask import current_app
     current_app.jinja_env.globals["beijing"] = beijing
