@@ -296,6 +296,8 @@ def remove_dependent(ctx: Context, dependent_id, *, expected_version=None) -> No
         d = get_in_scope(ctx, HukouDependent, dependent_id, "挂靠子女")
         h = get_household(ctx, d.collective_hukou_id)
         _touch(ctx, h, expected_version)
+        if h.status == OUT:
+            raise Refused("该人员已从集体户迁出，挂靠记录作为历史保留，不能取消")
         before = masked_values(d, DEPENDENT_SPECS, ctx.codec) | {"collective_hukou_id": h.id}
         p = _person(ctx, h)
         ctx.session.delete(d)
@@ -350,6 +352,15 @@ def search(ctx: Context, raw: dict):
                 raise FieldErrors({"id_number": f"身份证：{problem}"})
             q = q.where(ctx.codec.lookup(Person, "id_number", number))
     return q, order
+
+
+def person_by_archive_no(ctx: Context, archive_no: str) -> Person:
+    """The person in scope with this 档案编号 (unique within an agency; the actor's own agency first)."""
+    rows = ctx.session.scalars(select(Person).where(Person.archive_no == (archive_no or "").strip()[:32],
+                                                    in_scope(ctx, Person)).limit(20)).all()
+    if not rows:
+        raise NotFound("人员")
+    return sorted(rows, key=lambda p: p.agency_code != ctx.actor.agency_code)[0]
 
 
 def persons_of(ctx: Context, households) -> dict[int, Person]:

@@ -85,6 +85,14 @@ class HukouView(BaseView):
                                     error=error, errors=errors or {}, specs=H.SEARCH_SPECS,
                                     statuses=H.STATUSES)
 
+    @expose("/open")
+    @requires("hukou.manage")
+    def by_archive_no(self):
+        """The household page of the person with this 档案编号 (迁入 when none): the list's 打开 box."""
+        ctx = business_ui.context()
+        p = H.person_by_archive_no(ctx, request.args.get("archive_no", ""))
+        return redirect(url_for("HukouView.person", person_id=p.id))
+
     # -- pages -----------------------------------------------------------------------------------------------
     @expose("/person/<int:person_id>")
     @requires("hukou.manage")
