@@ -22,11 +22,16 @@ from archives_domain.paging import PagingError
 
 from .. import business_ui, listing
 from ..access import can, requires
-from ..i18n import _
+from ..i18n import N_, _
 
 MODULE_KEY = "personal.business.hukou"
+# the field labels and values of archives_domain.business.hukou, shown through tr(): marked for the catalogue
+LABELS = (N_("户籍编号"), N_("户籍原所在地"), N_("落户时间"), N_("工作单位"), N_("迁户原因"), N_("迁入派出所"), N_("迁入受理时间"),
+          N_("迁入经办人"), N_("备注"), N_("迁出受理时间"), N_("迁出时间"), N_("迁出地址"), N_("借用人"), N_("借出日期"),
+          N_("应还日期"), N_("借用原因"), N_("经办人"), N_("归还日期"), N_("姓名"), N_("与户主关系"), N_("身份证"),
+          N_("出生日期"), N_("状态"), N_("落户时间（起）"), N_("落户时间（止）"), N_("在户"), N_("已迁出"), N_("子"),
+          N_("女"))
 PAGE = 20
-FORMS = ("move_in", "edit", "move_out", "loan", "return", "dependent", "remove")
 
 
 def _search_args() -> dict[str, str]:
