@@ -57,7 +57,7 @@ def db(database_url, tmp_path):
 
 def _rows(engine) -> pd.DataFrame:
     sql = ("select p.agency_code, p.archive_no, p.hukou_reg_no p_reg, p.settle_date p_settle, h.hukou_reg_no, "
-           "h.settle_date, h.original_address, h.status, h.version, h.created_by, h.updated_by, h.id "
+           "h.settle_date, h.original_address, h.status, h.version, h.created_by, h.updated_by, h.source, h.id "
            "from collective_hukou h join person p on p.id = h.person_id order by p.agency_code, p.archive_no")
     with engine.connect() as conn:
         return pd.DataFrame(conn.execute(sa.text(sql)).mappings().all())
@@ -74,7 +74,7 @@ def test_load_fills_collective_hukou_idempotently_and_keeps_the_clerks_rows(db, 
     assert (rows["hukou_reg_no"].fillna("") == rows["p_reg"].fillna("")).all()
     bad = rows[rows["settle_date"].fillna("").astype(str) != rows["p_settle"].fillna("").astype(str)]
     assert bad.empty, bad[["settle_date", "p_settle"]].head().to_dict("records")
-    assert set(rows["status"]) == {"在户"} and set(rows["created_by"]) == {"流水线"}
+    assert set(rows["status"]) == {"在户"} and set(rows["created_by"]) == {"流水线"} and set(rows["source"]) == {"采集表"}
     # 户籍原所在地 from the 公安 register where it has the person
     police = {(c, n): a for c, f in finals.items() for n, a in zip(f["hukou"]["档案编号"], f["hukou"]["户籍原所在地"])}
     assert police, "the register has addresses for collective persons"
@@ -118,7 +118,7 @@ def test_load_fills_collective_hukou_idempotently_and_keeps_the_clerks_rows(db, 
     mine = after.loc[(first.agency_code, first.archive_no)]
     assert (mine.hukou_reg_no, mine.original_address, str(mine.settle_date)) == \
         ("KEEP-0001", "贵阳市南明区经办人填写", "2020-01-02")  # the clerk's row, untouched
-    assert mine.updated_by == "clerk1"
+    assert mine.updated_by == "clerk1" and mine.source == "业务"
     with engine.connect() as conn:
         p = conn.execute(sa.select(Person.hukou_reg_no, Person.settle_date).where(
             Person.agency_code == first.agency_code, Person.archive_no == first.archive_no)).one()

@@ -4,7 +4,8 @@ One `collective_hukou` row serves the person's 集体户口 data page and this b
 every command keeps the person in step in the same transaction — `person.collective_hukou` (在户 → 是,
 已迁出 → 否), `person.hukou_reg_no` and `person.settle_date` follow the row, and the three headers go into
 `person.clerk_fields`, so a later pipeline run never overwrites what the clerk set (`pipelines.load.hukou`
-fills rows from the collection forms but never touches a row a clerk has written).
+fills rows from the collection forms — `source` 采集表 — but never touches a row a clerk has written: every
+command here sets `source` 业务).
 
 Rules as data: the field specs below; the statuses `IN` / `OUT`; 户籍编号 unique within the agency among
 households 在户 (a move-out frees the number). A card already lent cannot be lent again until it is
@@ -27,7 +28,7 @@ MODULE = ("个人快捷受理", "可办业务", "集体户口代理")
 OBJECT, LOAN_OBJECT, DEPENDENT_OBJECT = "collective_hukou", "hukou_card_loan", "hukou_dependent"
 IN, OUT = "在户", "已迁出"
 STATUSES = (IN, OUT)
-PIPELINE = "流水线"  # created_by/updated_by of rows the migration made (pipelines.load.writer.ACTOR)
+SOURCE_FORM, SOURCE_BUSINESS = "采集表", "业务"  # collective_hukou.source: the load keeps only 采集表 rows in step
 
 # 集体户迁入 and its edit form: every field of 附件 一.2 but the 迁出 ones
 HOUSEHOLD_SPECS = (
@@ -134,6 +135,12 @@ def _sync_person(ctx: Context, person: Person, h: CollectiveHukou) -> None:
     stamp(ctx, person)
 
 
+def _clerks(ctx: Context, h: CollectiveHukou, *, new: bool = False) -> None:
+    """The row is the clerk's from now on: stamped, and the migration load leaves it alone (source 业务)."""
+    stamp(ctx, h, new=new)
+    h.source = SOURCE_BUSINESS
+
+
 def _person(ctx: Context, h: CollectiveHukou) -> Person:
     return get_in_scope(ctx, Person, h.person_id, "人员")
 
@@ -158,7 +165,7 @@ def move_in(ctx: Context, person_id, raw: dict) -> CollectiveHukou:
         _check_unique_reg_no(ctx, p.agency_code, values.get("hukou_reg_no"), None)
         h = CollectiveHukou(agency_code=p.agency_code, person_id=p.id, status=IN)
         apply(h, HOUSEHOLD_SPECS, values)
-        stamp(ctx, h, new=True)
+        _clerks(ctx, h, new=True)
         ctx.session.add(h)
         ctx.session.flush()
         _sync_person(ctx, p, h)
@@ -181,7 +188,7 @@ def edit(ctx: Context, hukou_id, raw: dict, *, expected_version=None, original: 
             _check_unique_reg_no(ctx, h.agency_code, values.get("hukou_reg_no"), h.id)
         before = masked_values(h, ALL_SPECS)
         apply(h, specs, values)
-        stamp(ctx, h)
+        _clerks(ctx, h)
         p = _person(ctx, h)
         _sync_person(ctx, p, h)
         _audit(ctx, "修改", f"修改 {_label(p)} 的集体户口信息", h, OBJECT, before, masked_values(h, ALL_SPECS))
@@ -203,7 +210,7 @@ def move_out(ctx: Context, hukou_id, raw: dict, *, expected_version=None) -> Col
         before = masked_values(h, ALL_SPECS) | {"status": h.status}
         apply(h, MOVE_OUT_SPECS, values)
         h.status = OUT
-        stamp(ctx, h)
+        _clerks(ctx, h)
         p = _person(ctx, h)
         _sync_person(ctx, p, h)
         _audit(ctx, "集体户迁出", f"{_label(p)} 迁出集体户，迁出地址 {h.out_address or '（未填）'}", h, OBJECT,
@@ -215,7 +222,7 @@ def _touch(ctx: Context, h: CollectiveHukou, expected_version) -> None:
     """A card loan or a dependent changes the household: its version moves (two clerks at the same card
     conflict) and it is the clerk's from now on (the migration never refreshes it)."""
     check_version(h, expected_version)
-    stamp(ctx, h)
+    _clerks(ctx, h)
     h.updated_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 

@@ -39,6 +39,8 @@ class CollectiveHukou(BusinessRecord, Base):
     out_address: Mapped[str | None] = col(String(255), "迁出地址")
     status: Mapped[str] = col(String(8), "状态：在户/已迁出", nullable=False, default="在户",
                               server_default="在户")
+    source: Mapped[str] = col(String(8), "数据来源：采集表（迁移装载所建，流水线随采集表更新）/业务（经办人办理或修改过，流水线不再改动）",
+                              nullable=False, default="业务", server_default="业务")
     police_checked_on: Mapped[dt.date | None] = col(Date, "最近公安数据核对日期")
     remarks: Mapped[str | None] = col(Text, "备注")
 

@@ -7,15 +7,15 @@ per agency, whatever its size:
 1. **insert**: one ``INSERT … SELECT`` of a 在户 row for every person of the agency loaded from the forms
    (数据来源 采集表) whose 集体户口 is 是 and who has no row at all yet (in any status: a household a clerk
    moved out is history, not a reason for a new one): 户籍编号 and 落户时间 from the person;
-2. **refresh**: one ``UPDATE … JOIN`` of the rows the pipeline owns (created and last written by
-   ``流水线``) whose 户籍编号 / 落户时间 differ from the person's;
+2. **refresh**: one ``UPDATE … JOIN`` of the rows the pipeline owns (``source`` 采集表: made by a load and
+   not touched by a clerk since) whose 户籍编号 / 落户时间 differ from the person's;
 3. **withdraw**: one ``DELETE`` of the pipeline's own rows whose person no longer says 集体户口 是 (a form
    corrected since), unless an image is attached to the row;
 4. **户籍原所在地**: the 公安 register's 户籍地址 (the final frame ``hukou``) onto the pipeline's rows whose
    value differs — only those rows, through the bulk path (`bulk.update_rows`).
 
 A row a clerk has written (迁入, 修改, 迁出, a card loan, a dependent: `archives_domain.business.hukou`
-stamps the row with the clerk's name) is never touched again; the commands also mark the person's
+sets its ``source`` to 业务) is never touched again; the commands also mark the person's
 集体户口 / 户籍编号 / 落户时间 as the clerk's (``person.clerk_fields``), so the person keeps them too.
 Idempotent: a second run finds nothing to insert, refresh or withdraw. Refreshes bump ``version`` (a
 clerk's open form then sees the change).
@@ -48,7 +48,7 @@ class HukouFill:
 
 
 def _pipeline_owned():
-    return sa.and_(H.c.created_by == ACTOR, H.c.updated_by == ACTOR)
+    return H.c.source == SOURCE_FORM
 
 
 def fill_collective_hukou(conn: sa.Connection, agency: str, addresses: pd.DataFrame | None,
@@ -57,9 +57,10 @@ def fill_collective_hukou(conn: sa.Connection, agency: str, addresses: pd.DataFr
     res = HukouFill()
     collective = sa.and_(P.c.agency_code == agency, P.c.collective_hukou.is_(True), P.c.data_source == SOURCE_FORM)
     has_row = sa.exists().where(H.c.person_id == P.c.id)
-    cols = ["agency_code", "person_id", "hukou_reg_no", "settle_date", "status", "version", "created_at",
+    cols = ["agency_code", "person_id", "hukou_reg_no", "settle_date", "status", "source", "version", "created_at",
             "created_by", "updated_at", "updated_by"]
-    pick = sa.select(P.c.agency_code, P.c.id, P.c.hukou_reg_no, P.c.settle_date, sa.literal(IN), sa.literal(1),
+    pick = sa.select(P.c.agency_code, P.c.id, P.c.hukou_reg_no, P.c.settle_date, sa.literal(IN),
+                     sa.literal(SOURCE_FORM), sa.literal(1),
                      sa.literal(now), sa.literal(ACTOR), sa.literal(now), sa.literal(ACTOR)
                      ).where(collective, ~has_row)
     res.inserted = conn.execute(H.insert().from_select(cols, pick)).rowcount or 0
