@@ -124,7 +124,8 @@ class HukouView(BaseView):
                     "in_accept_date": ctx.today.isoformat()}
         forms = {
             "move_in": defaults, "loan": {"loan_date": ctx.today.isoformat(), "handler": business_ui.actor().label},
-            "move_out": {"out_accept_date": ctx.today.isoformat()}, "dependent": {}, "return": {},
+            "move_out": {"out_accept_date": ctx.today.isoformat()}, "dependent": {},
+            "return": {"return_date": ctx.today.isoformat()},
         }
         if h is not None:
             specs = H.ALL_SPECS if h.status == H.OUT else H.HOUSEHOLD_SPECS
