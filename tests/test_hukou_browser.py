@@ -44,7 +44,10 @@ def test_clerk_moves_in_lends_card_settles_child_and_moves_out(page, live_url, e
     pid = persons["a"]
     _enter(page, live_url, "clerk1")
     # the menu entry opens the list
-    page.goto(f"{live_url}/hukou/")
+    page.click("text=个人快捷受理")
+    with page.expect_navigation(wait_until="load"):
+        page.click('a[data-menu-key="personal.business.hukou"]')
+    assert page.url.endswith("/hukou/")
     assert page.locator("#hukou-list").count() == 1
     page.fill("#open-archive-no", "NM2024001")  # the person by 档案编号: no household yet, so the 迁入 form
     _submit(page, "#hukou-open-submit")
@@ -64,6 +67,23 @@ def test_clerk_moves_in_lends_card_settles_child_and_moves_out(page, live_url, e
         hid = s.query(CollectiveHukou.id).filter_by(person_id=pid).scalar()
         p = s.get(Person, pid)
         assert (p.collective_hukou, p.hukou_reg_no) == (True, "NMJT-00017")
+
+    # a colleague saves the same household while this form is open: the save is refused naming them and
+    # what they changed, and what was typed here stays in the form
+    other = page.context.browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 860}).new_page()
+    _enter(other, live_url, "clerk3")
+    other.goto(f"{live_url}/hukou/{hid}")
+    other.fill("#edit-form [name=employer]", "贵州新单位有限公司")
+    _submit(other, "#edit-submit")
+    other.context.close()
+    page.fill("#edit-form [name=move_reason]", "工作调动落户")
+    _submit(page, "#edit-submit")
+    msg = page.locator("#conflict-message").inner_text()
+    assert "clerk3" in msg and "工作单位" in msg
+    assert page.input_value("#edit-form [name=move_reason]") == "工作调动落户"
+    page.screenshot(path=str(SCREENSHOTS / "hukou-conflict.png"), full_page=True)
+    _submit(page, "#edit-submit")  # seen: saved over knowingly
+    assert page.locator("#conflict-message").count() == 0
 
     # an image of the 户籍卡
     page.set_input_files(f"#attachments-collective_hukou-{hid} input[type=file]", str(_png(tmp_path / "户籍卡.png")))
