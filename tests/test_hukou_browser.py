@@ -4,7 +4,6 @@ card and take it back, settle a child (子女挂靠), move the person out (迁�
 404. Screenshots: docs/screenshots/hukou-*.png."""
 from __future__ import annotations
 
-import io
 
 import pytest
 from sqlalchemy.orm import Session

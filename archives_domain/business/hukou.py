@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..models import Person
 from ..models.household import CollectiveHukou, HukouCardLoan, HukouDependent
