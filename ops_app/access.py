@@ -36,6 +36,7 @@ CAPABILITIES: dict[str, tuple[str, str] | str] = {
     "material.read": "personal.materials",  # 档案材料管理: 目录, 收集, 修改, 删除
     "material.identify": P.IDENTIFY_MATERIAL,
     "material.archive": P.ARCHIVE_MATERIAL,
+    "hukou.manage": "personal.business.hukou",  # 集体户口代理: 迁入/迁出, 户籍卡借阅/归还, 子女挂靠
 }
 
 

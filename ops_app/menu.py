@@ -59,7 +59,7 @@ MENU: tuple[MenuNode, ...] = (
        _n("personal.business", "可办业务",
           _n("personal.business.transfer_in", "档案转入", endpoint="TransferInView.list"),
           _n("personal.business.transfer_out", "档案转出", endpoint="PersonalTransferOutView.list"),
-          _n("personal.business.hukou", "集体户口代理")),
+          _n("personal.business.hukou", "集体户口代理", endpoint="HukouView.list")),
        _n("personal.materials", "档案材料管理", endpoint="MaterialsView.index", aliases=("补充材料",)),
        _n("personal.certificate", "出具相关证明", endpoint="CertificateView.list"),
        icon="fa-user"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, ForeignKey, String, Text
+from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped
 
 from .base import BigId, Base, BusinessRecord, col, person_fk, pii_bidx, pii_enc, table_args
@@ -17,7 +17,13 @@ class CollectiveHukou(BusinessRecord, Base):
     """集体户口 (个人数据页) and 集体户口代理 (业务)."""
 
     __tablename__ = "collective_hukou"
-    __table_args__ = table_args("集体户口与集体户口代理")
+    __table_args__ = table_args(
+        "集体户口与集体户口代理",
+        # the 集体户口代理 list: scope first, then each search's order (keyset pages, no sort)
+        Index("ix_collective_hukou_agency_reg_no", "agency_code", "hukou_reg_no"),
+        Index("ix_collective_hukou_agency_settle", "agency_code", "settle_date"),
+        Index("ix_collective_hukou_agency_status", "agency_code", "status"),
+    )
 
     person_id: Mapped[int] = person_fk()
     hukou_reg_no: Mapped[str | None] = col(String(32), "户籍编号", index=True)
@@ -33,6 +39,8 @@ class CollectiveHukou(BusinessRecord, Base):
     out_address: Mapped[str | None] = col(String(255), "迁出地址")
     status: Mapped[str] = col(String(8), "状态：在户/已迁出", nullable=False, default="在户",
                               server_default="在户")
+    source: Mapped[str] = col(String(8), "数据来源：采集表（迁移装载所建，流水线随采集表更新）/业务（经办人办理或修改过，流水线不再改动）",
+                              nullable=False, default="业务", server_default="业务")
     police_checked_on: Mapped[dt.date | None] = col(Date, "最近公安数据核对日期")
     remarks: Mapped[str | None] = col(Text, "备注")
 

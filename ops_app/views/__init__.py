@@ -22,5 +22,6 @@ def register_business_views(appbuilder) -> None:
     register_materials(appbuilder)
     from ..groups import register as register_groups
     register_groups(appbuilder)
+    from ..hukou import register as register_hukou; register_hukou(appbuilder)  # 集体户口代理
     from flask import current_app
     current_app.jinja_env.globals["beijing"] = beijing

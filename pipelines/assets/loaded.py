@@ -53,7 +53,7 @@ def loaded(context: dg.AssetExecutionContext, settings: PipelineSettings, final:
     meta = {
         "unchanged": res.unchanged, "persons_inserted": res.persons_inserted, "persons_updated": res.persons_updated,
         "persons_same": res.persons_same, "child_rows": res.child_rows, "review_items": res.review_items,
-        "multi_archive_items": res.multi_archive_items, "log_rows": res.log_rows, "quarantined": q_want,
+        "multi_archive_items": res.multi_archive_items, "hukou": dg.MetadataValue.json(res.hukou), "log_rows": res.log_rows, "quarantined": q_want,
         "completeness": stats.get("completeness"), "validity": stats.get("validity"),
         "step_seconds": dg.MetadataValue.json(res.seconds), "seconds": dg.MetadataValue.float(seconds),
     }

@@ -32,6 +32,8 @@ def repaired(context: dg.AssetExecutionContext, settings: PipelineSettings, reco
         frames["study"] = res.study
     if res.work is not None:
         frames["work"] = res.work
+    if res.hukou is not None:
+        frames["hukou"] = res.hukou
     applied = int(res.proposals["applied"].sum()) if "applied" in res.proposals else 0
     meta = {
         "records": dg.MetadataValue.int(len(res.records)),

@@ -13,6 +13,8 @@ review, status) and returns:
 | ``review`` | 待核实 item | ``档案编号, sheet, _seq`` (child rows), ``field, category, current, candidates`` (JSON),
   ``reason, rule, feed, confidence`` |
 | ``log`` | repair-log row | ``档案编号, sheet, field, old, new, feed, rule, confidence, applied`` |
+| ``hukou`` | 集体户口 record the 公安 register has an address for | ``档案编号``, ``户籍原所在地`` (the register's
+  户籍地址; the load's 集体户口代理 rows take it, `pipelines.load.hukou`) |
 | ``quarantine`` | 隔离 row | the merge stage's quarantine frame (`pipelines.cleaning.quarantine`), plus orphan
   child rows (a 学习经历/工作经历 row whose 档案编号 has no person in the agency: it cannot be stored under a
   person, so it is kept whole in 隔离 — contract: every input row is loaded or in 隔离.csv) |
@@ -135,6 +137,17 @@ def _repair_reviews(review: pd.DataFrame | None, seqs: dict[str, pd.Series]) -> 
     return out
 
 
+def hukou_frame(police: pd.DataFrame | None, persons: pd.DataFrame) -> pd.DataFrame:
+    """档案编号 → 户籍原所在地 (公安 户籍地址) of the agency's 集体户口 persons, one row each, in 档案编号 order."""
+    cols = [KEY, "户籍原所在地"]
+    if police is None or not len(police):
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
+    frame = pd.DataFrame({KEY: police[KEY].astype(object).to_numpy(),
+                          "户籍原所在地": police["户籍地址"].astype(object).to_numpy()})
+    frame = frame[frame[KEY].isin(set(persons[KEY].tolist()))].drop_duplicates(KEY)
+    return frame.sort_values(KEY, kind="stable").reset_index(drop=True)
+
+
 def final_frames(records: dict, repaired: dict, raw: dict | None = None) -> dict[str, pd.DataFrame]:
     """The frames the load writes (module docstring)."""
     persons_in = repaired["records"]
@@ -194,5 +207,6 @@ def final_frames(records: dict, repaired: dict, raw: dict | None = None) -> dict
         from pipelines.cleaning.quarantine import empty_quarantine
         quarantine = empty_quarantine()
     return {"persons": persons.reset_index(drop=True), "study": study.reset_index(drop=True),
+            "hukou": hukou_frame(repaired.get("hukou"), persons),
             "work": work.reset_index(drop=True), "review": review, "log": log.reset_index(drop=True),
             "quarantine": quarantine.reset_index(drop=True)}

@@ -15,6 +15,9 @@
 * **一人多档.** After the persons are written, every ID (blind index) of the agency also held by another
   person record — here or at another agency — gets a 待核实 item on 公民身份号码 for *each* record of the
   group (contract rule 6), once.
+* **集体户口代理.** After the persons, the agency's `collective_hukou` rows follow the forms' 集体户口 /
+  户籍编号 / 落户时间 and the 公安 register's address (`pipelines.load.hukou`: set-based, a clerk's row never
+  touched).
 * **Statistics.** One ``dq_run_stat`` row per run and agency (the data-quality fact and the scorecards).
 
 On MySQL the writes take `bulk` 's fast path (LOAD DATA LOCAL INFILE, staging + UPDATE … JOIN).
@@ -41,6 +44,7 @@ from archives_domain.pii.codec import PiiCodec
 from dq_rules import review_rules as RR
 
 from . import bulk
+from .hukou import fill_collective_hukou
 from .rows import KEY, add_search_columns, combine_digests, keyed_digests, row_digests, typed_columns
 
 ACTOR = "流水线"
@@ -65,6 +69,7 @@ class LoadResult:
     multi_archive_items: int = 0
     log_rows: int = 0
     quarantined: int = 0
+    hukou: dict = field(default_factory=dict)
     seconds: dict = field(default_factory=dict)
 
     @property
@@ -275,7 +280,8 @@ def _load_agency_once(engine: sa.Engine, codec: PiiCodec, agency: str, final: di
     res = LoadResult(agency)
     persons = final["persons"]
     digests = person_digests(key, final)
-    content = combine_digests(key, *sorted(digests.tolist()), _frame_digest(key, final.get("quarantine")))
+    content = combine_digests(key, *sorted(digests.tolist()), _frame_digest(key, final.get("quarantine")),
+                              _frame_digest(key, final.get("hukou")))
     res.seconds["digest"] = round(time.perf_counter() - t0, 3)
     now = _now()
     rc = {"isolation_level": "READ COMMITTED"} if engine.dialect.name == "mysql" else {}
@@ -381,6 +387,11 @@ def _load_agency_once(engine: sa.Engine, codec: PiiCodec, agency: str, final: di
         if flag_multi:
             res.multi_archive_items = flag_multi_archive(conn, codec, agency, run_id, now)
         res.seconds["quarantine_multi"] = round(time.perf_counter() - t, 3)
+
+        # 集体户口代理 rows of the forms' 集体户口 persons (set-based; clerks' rows kept)
+        t = time.perf_counter()
+        res.hukou = vars(fill_collective_hukou(conn, agency, final.get("hukou"), now))
+        res.seconds["hukou"] = round(time.perf_counter() - t, 3)
 
         st = dict(stats or {})
         conn.execute(STAT.delete().where(STAT.c.run_id == run_id, STAT.c.agency_code == agency))

@@ -15,6 +15,7 @@ queue; every proposal is in the repair log. A step whose feed is missing, empty 
 | ``graduation_dates`` — month-only 毕业时间 | 教育 | `education.propose_graduation_dates` |
 | ``study`` — 学习经历 against the feed | 教育 | `education.propose_study` |
 | ``social_status`` — 就业状态 / 参保状态 for the person table | 社保 | `social.social_status` |
+| ``police_hukou`` — 户籍地址 of 集体户口 records (户籍原所在地 of the 集体户口代理 rows the load makes) | 公安 | `hukou.police_hukou` |
 
 The ID step is settled first so that the later steps look people up by the repaired ID.
 """
@@ -29,7 +30,7 @@ import pandas as pd
 
 from pipelines.feeds import FeedError, Feeds
 
-from . import education, employers, identity, names, social
+from . import education, employers, hukou, identity, names, social
 from .log import (
     LOG_COLUMNS, PROPOSAL_COLUMNS, REVIEW_COLUMNS, SHEET_PERSON, SHEET_STUDY, SHEET_WORK, apply_changes,
     empty_proposals, repair_log, review_items, settle,
@@ -38,7 +39,7 @@ from .log import (
 __all__ = ["repair", "RepairResult", "STEPS", "STEP_FEEDS", "LOG_COLUMNS", "REVIEW_COLUMNS", "PROPOSAL_COLUMNS"]
 
 STEPS = ("ids", "names", "names_unregistered", "birth_dates", "employers", "graduation_dates", "study",
-         "social_status")
+         "social_status", "police_hukou")
 STEP_FEEDS = {
     "ids": ("police_population",),
     "names": ("police_population",),
@@ -48,6 +49,7 @@ STEP_FEEDS = {
     "graduation_dates": ("education",),
     "study": ("education",),
     "social_status": ("social_security",),
+    "police_hukou": ("police_population",),
 }
 
 
@@ -62,6 +64,7 @@ class RepairResult:
     proposals: pd.DataFrame    # PROPOSAL_COLUMNS + applied, to_review
     skipped: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    hukou: pd.DataFrame | None = None  # hukou.HUKOU_COLUMNS: 公安 户籍地址 of the 集体户口 records
 
 
 def repair(records: pd.DataFrame, study: pd.DataFrame | None = None, work: pd.DataFrame | None = None,
@@ -156,6 +159,10 @@ def repair(records: pd.DataFrame, study: pd.DataFrame | None = None, work: pd.Da
     status = run("social_status", lambda: social.social_status(records, ids, usable, feeds.social()))
     if status is None:
         status = pd.DataFrame(columns=social.STATUS_COLUMNS)
+    # 6. 公安 户籍地址 of the 集体户口 records (户籍原所在地 of the 集体户口代理 rows the load makes)
+    hukou_addr = run("police_hukou", lambda: hukou.police_hukou(records, ids, usable, feeds.police()))
+    if hukou_addr is None:
+        hukou_addr = pd.DataFrame(columns=hukou.HUKOU_COLUMNS)
 
     t0 = time.perf_counter()
     pending = [x for x in pending if len(x)]
@@ -165,7 +172,7 @@ def repair(records: pd.DataFrame, study: pd.DataFrame | None = None, work: pd.Da
     frames = apply_changes({SHEET_PERSON: records, SHEET_STUDY: study, SHEET_WORK: work}, all_settled)
     result = RepairResult(
         records=frames[SHEET_PERSON], study=frames[SHEET_STUDY], work=frames[SHEET_WORK],
-        log=repair_log(all_settled), review=review_items(all_settled), status=status, proposals=all_settled,
+        log=repair_log(all_settled), review=review_items(all_settled), status=status, hukou=hukou_addr, proposals=all_settled,
         skipped=skipped, timings=timings)
     timings["settle_apply"] = round(time.perf_counter() - t0, 3)
     return result
