@@ -14,7 +14,7 @@ from .party import PartyDuesPayment, PartyMember, PartyOrgTransfer
 from .household import CollectiveHukou, HukouCardLoan, HukouDependent
 from .service import Certificate, DocSequence, Notice, NoticeRead, NoticeRecipient, NoticeTemplate, Todo, UserShortcut
 from .audit import AuditChainHead, AuditLog
-from .quality import LoadState, QuarantineRow, RepairLog, ReviewItem, RunStat
+from .quality import LoadState, QuarantineRow, RepairLog, ReviewItem, RunStat, SettledPair
 from .attachment import ATTACHMENT_OWNERS, Attachment
 
 __all__ = [name for name in dir() if not name.startswith("_")]
