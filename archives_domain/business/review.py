@@ -472,8 +472,8 @@ def pair(ctx: Context, item_id: Any) -> Pair:
     if not any(p.agency_code in ctx.actor.scope for p in group):
         raise NotFound("一人多档事项")
     settle_transferred(ctx, group)
-    names = dict(s.execute(select(Agency.code, Agency.name).where(
-        Agency.code.in_(sorted({p.agency_code for p in group})))).tuples())
+    names = {code: name for code, name in s.execute(select(Agency.code, Agency.name).where(
+        Agency.code.in_(sorted({p.agency_code for p in group}))))}
     items = {}
     for it in _multi_items(s, [p.id for p in group]):  # the latest item of each record
         items[it.person_id] = it

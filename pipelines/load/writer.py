@@ -508,8 +508,8 @@ def _settled_pairs(conn: sa.Connection, ids: list[int]) -> set[tuple[int, int]]:
     out: set[tuple[int, int]] = set()
     for start in range(0, len(ids), bulk.CHUNK):
         part = ids[start:start + bulk.CHUNK]
-        out |= set(conn.execute(sa.select(SETTLED.c.person_low_id, SETTLED.c.person_high_id).where(
-            sa.or_(SETTLED.c.person_low_id.in_(part), SETTLED.c.person_high_id.in_(part)))).tuples())
+        out |= {(low, high) for low, high in conn.execute(sa.select(SETTLED.c.person_low_id, SETTLED.c.person_high_id)
+                .where(sa.or_(SETTLED.c.person_low_id.in_(part), SETTLED.c.person_high_id.in_(part))))}
     return out
 
 
