@@ -112,7 +112,8 @@ class Filters:
     sheet: str | None = None
 
 
-def _filtered(ctx: Context, f: Filters):
+def filtered(ctx: Context, f: Filters):
+    """The select of the queue under `f`, in the actor's scope."""
     q = select(ReviewItem).where(in_scope(ctx, ReviewItem))
     if f.status:
         q = q.where(ReviewItem.status == f.status)
@@ -127,7 +128,7 @@ def _filtered(ctx: Context, f: Filters):
 
 def queue(ctx: Context, filters: Filters, req: PageRequest):
     """A page of the queue in id order (keyset: the index (agency_code, status[, category], id))."""
-    return fetch_page(ctx.session, _filtered(ctx, filters), [ReviewItem.id], req)
+    return fetch_page(ctx.session, filtered(ctx, filters), [ReviewItem.id], req)
 
 
 def category_counts(ctx: Context, status: str | None = PENDING, cap: int = 1000) -> list[tuple[str, int, bool]]:

@@ -14,5 +14,7 @@ def register_business_views(appbuilder) -> None:
     appbuilder.add_api(PersonApi)
     from ..files import register as register_files
     register_files(appbuilder)
+    from ..review import register as register_review
+    register_review(appbuilder)
     from flask import current_app
     current_app.jinja_env.globals["beijing"] = beijing

@@ -60,6 +60,15 @@ def assign_choices(s, agency_code: str) -> list[tuple[str, str]]:
     return groups + users
 
 
+# Where a to-do opens: the record of its source (source_table → URL pattern of the source's page).
+TODO_LINKS = {"dq_review_item": "/review/{id}"}
+
+
+def todo_link(todo) -> str | None:
+    pattern = TODO_LINKS.get(todo.source_table or "")
+    return pattern.format(id=todo.source_id) if pattern and todo.source_id else None
+
+
 def db():
     return current_app.appbuilder.session
 
@@ -105,7 +114,7 @@ class WorkbenchView(IndexView):
             scope_size=len(visible_agency_codes(s, user)),
             todos=q.todos(s, user.id, user.agency_code, today), assign_form=assign_form, may_assign=may_assign,
             prev_login_at=beijing(user.prev_login_at), prev_login_ip=user.prev_login_ip or "—",
-            first_login=user.prev_login_at is None, today=today)
+            first_login=user.prev_login_at is None, today=today, todo_link=todo_link)
 
 
 class WorkbenchActions(BaseView):
