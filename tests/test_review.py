@@ -43,7 +43,8 @@ def _close_sessions(request):
 def _item(s, codec, person, field, *, sheet="基本信息", child=None, current=None, cands=None, rule="r", **kw):
     pii = field in ("公民身份号码", "联系电话")
     it = ReviewItem(agency_code=person.agency_code, person_id=person.id, archive_no=person.archive_no, sheet=sheet,
-                    child_id=child, field=field, category=kw.pop("category", "单位名称待核实"), reason="测试原因",
+                    child_id=child, field=field, category=kw.pop("category", "单位名称待核实"),
+                    reason=kw.pop("reason", "测试原因"),
                     rule=rule, feed=kw.pop("feed", "工商"), confidence=kw.pop("confidence", 0.9),
                     current_value=None if pii else current,
                     current_value_enc=codec.encrypt("text", current) if pii and current else None,
