@@ -4,6 +4,8 @@ from __future__ import annotations
 from archives_domain.business import review
 from archives_domain.paging import PagingError
 
+from ..i18n import N_
+
 STATUS_ALL = "全部"
 
 
@@ -44,3 +46,9 @@ def detail_dict(d: review.Detail) -> dict:
                            for i, c in enumerate(d.candidates)],
             "input": None if d.target is None else {"kind": d.target.spec.kind,
                                                      "choices": list(d.target.spec.choices)}}
+
+
+# Texts of the domain shown through tr() on these pages (statuses, sheets, decisions, settlements).
+SHOWN = (N_("待处理"), N_("已采纳"), N_("已修改"), N_("已驳回"), N_("全部"), N_("基本信息"), N_("学习经历"),
+         N_("工作经历"), N_("采纳最佳候选值"), N_("选择候选值"), N_("录入核实值"), N_("保留采集表值"),
+         N_("不同人员"), N_("已转递"), N_("一人多档"))
