@@ -117,7 +117,7 @@ def test_each_kind_of_decision_lands_in_the_record_marks_clerk_fields_and_is_aud
     assert GOOD_ID not in logs[1].after_data and ID_C not in logs[1].before_data  # PII masked in the audit
 
 
-def test_typed_values_are_checked_like_the_form_field(engine, codec, seeded):
+def test_typed_values_are_checked_like_the_form_field_and_the_lock_holds(engine, codec, seeded):
     ctx = _ctx(engine, codec, COUNTY)
     with pytest.raises(FieldErrors) as exc:
         review.decide(ctx, seeded["birth"], "type", value="1990-02-30")
@@ -138,15 +138,13 @@ def test_typed_values_are_checked_like_the_form_field(engine, codec, seeded):
         assert codec.get(p, "phone") == "13812345678"
     assert "13812345678" not in _audits(engine)[-1].after_data
 
-
-def test_optimistic_lock_on_item_and_person_and_decided_items_stay_decided(engine, codec, seeded):
-    ctx = _ctx(engine, codec, COUNTY)
-    with Session(engine) as s:  # someone edits the person after the clerk opened the page
+    # optimistic lock: the person moved on since the page was opened (v3 after the two decisions)
+    with Session(engine) as s:
         s.get(Person, seeded["person"]).remarks = "别人改过"
         s.commit()
     with pytest.raises(ConflictError):
-        review.decide(ctx, seeded["employer"], "accept", expected_version=1, person_version=1)
-    review.decide(ctx, seeded["employer"], "accept", expected_version=1, person_version=2)
+        review.decide(ctx, seeded["employer"], "accept", expected_version=1, person_version=3)
+    review.decide(ctx, seeded["employer"], "accept", expected_version=1, person_version=4)
     other = _ctx(engine, codec, COUNTY, "clerk3")
     with pytest.raises(Refused) as exc:  # a second clerk on the same item
         review.decide(other, seeded["employer"], "reject")
@@ -155,17 +153,13 @@ def test_optimistic_lock_on_item_and_person_and_decided_items_stay_decided(engin
         review.decide(other, seeded["id"], "reject", expected_version=0)
 
 
-def test_another_agencys_item_is_not_found(engine, codec, seeded):
-    ctx = _ctx(engine, codec, COUNTY_B, "clerkb")
+def test_queue_filters_keyset_bounded_counts_and_scope(engine, codec, seeded):
+    other = _ctx(engine, codec, COUNTY_B, "clerkb")
     with pytest.raises(NotFound):
-        review.detail(ctx, seeded["employer"])
+        review.detail(other, seeded["employer"])
     with pytest.raises(NotFound):
-        review.decide(ctx, seeded["employer"], "accept")
-    page = review.queue(ctx, review.Filters(), PageRequest(size=10))
-    assert page.rows == []
-
-
-def test_queue_filters_keyset_and_bounded_counts(engine, codec, seeded):
+        review.decide(other, seeded["employer"], "accept")
+    assert review.queue(other, review.Filters(), PageRequest(size=10)).rows == []
     ctx = _ctx(engine, codec, COUNTY)
     first = review.queue(ctx, review.Filters(), PageRequest(size=2))
     assert [r.id for r in first.rows] == [seeded["employer"], seeded["id"]] and first.has_next
@@ -211,7 +205,7 @@ def twins(engine, codec):
     return ids
 
 
-def test_both_agencies_see_the_pair_the_other_minimally(engine, codec, twins):
+def test_both_agencies_see_the_pair_and_two_persons_are_never_flagged_again(engine, codec, twins):
     ca, cb = _ctx(engine, codec, COUNTY), _ctx(engine, codec, COUNTY_B, "clerkb")
     pa = review.pair(ca, twins["item_a"])
     assert [(r.archive_no, r.name, r.mine) for r in pa.records] == [("NM7", "欧阳娜娜", True), ("YY7", "欧***", False)]
@@ -228,9 +222,9 @@ def test_both_agencies_see_the_pair_the_other_minimally(engine, codec, twins):
     with pytest.raises(Refused):
         review.decide(ca, twins["item_a"], "reject")  # settled on the pair page only
 
-
-def test_marking_different_persons_closes_both_sides_and_the_sweep_honours_it(engine, codec, twins):
-    ca, cb = _ctx(engine, codec, COUNTY), _ctx(engine, codec, COUNTY_B, "clerkb")
+    # marked as two different persons: both sides close, B sees A's decision, the sweep honours it
+    with pytest.raises(NotFound):
+        review.mark_different(cb, twins["item_a"])  # not B's item
     closed = review.mark_different(ca, twins["item_a"], expected_version=1)
     assert sorted(i.id for i in closed) == sorted([twins["item_a"], twins["item_b"]])
     pb = review.pair(cb, twins["item_b"])  # B sees A's decision
@@ -248,6 +242,7 @@ def test_marking_different_persons_closes_both_sides_and_the_sweep_honours_it(en
 
 
 def test_a_registered_transfer_settles_the_pair(engine, codec, twins):
+    """Lazily when the pair page is opened after a 档案转出, and through the transfer module's hook."""
     ca, cb = _ctx(engine, codec, COUNTY), _ctx(engine, codec, COUNTY_B, "clerkb")
     assert review.pair(ca, twins["item_a"]).item.status == "待处理"  # open until the transfer is registered
     with Session(engine) as s:
@@ -258,14 +253,15 @@ def test_a_registered_transfer_settles_the_pair(engine, codec, twins):
     assert pb.item.status == "已采纳" and [p.settlement for p in pb.settled] == ["已转递"]
     with Session(engine) as s:
         assert {i.status for i in s.scalars(select(ReviewItem))} == {"已采纳"}
-
-
-def test_settle_after_transfer_is_the_transfer_modules_hook(engine, codec, twins):
+        c = add_person(s, codec, COUNTY, "NM8", "王五", ID_B)
+        d = add_person(s, codec, COUNTY_B, "YY8", "王五", ID_B)
+        s.commit()
+        c_id, d_id = c.id, d.id
+    assert _sweep(engine, codec, "sweep2") == 2
     from archives_domain.business.base import transaction
-
-    ca = _ctx(engine, codec, COUNTY)
-    with transaction(ca):
-        closed = review.settle_after_transfer(ca, twins["a"])
-    assert sorted(i.id for i in closed) == sorted([twins["item_a"], twins["item_b"]])
+    ca.session.rollback()
+    with transaction(ca):  # what the transfer module calls when it registers the 档案转出 of NM8
+        closed = review.settle_after_transfer(ca, c_id)
+    assert sorted(i.person_id for i in closed) == sorted([c_id, d_id]) and {i.status for i in closed} == {"已采纳"}
     with Session(engine) as s:
-        assert s.scalar(select(func.count()).select_from(SettledPair)) == 1
+        assert s.scalar(select(func.count()).select_from(SettledPair)) == 2

@@ -78,6 +78,9 @@ def test_queue_filters_pages_and_decision_page(ops_app, engine, web):
         assert p.birth_date == dt.date(1977, 3, 4) and p.clerk_fields == "出生日期"
         assert s.get(ReviewItem, web["birth"]).status == "已修改"
     assert "已修改" in _text(c.get(f"/review/{web['birth']}"))
+    # the workbench's [数据核实] to-do opens the decision page of its item
+    home = _text(c.get("/"))
+    assert f'href="/review/{web["employer"]}"' in home and "[数据核实]" in home
 
 
 def test_scope_pair_both_sides_api_and_permissions(ops_app, engine, web):
@@ -116,8 +119,3 @@ def test_scope_pair_both_sides_api_and_permissions(ops_app, engine, web):
     # a 查询员 does not hold 待核实
     assert client_for(ops_app, "prov").get("/review/").status_code == 403
 
-
-def test_the_workbench_todo_opens_the_decision_page(ops_app, engine, web):
-    c = client_for(ops_app, "clerk1")
-    page = _text(c.get("/"))
-    assert f'href="/review/{web["employer"]}"' in page and "[数据核实]" in page
