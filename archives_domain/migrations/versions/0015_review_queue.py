@@ -58,8 +58,6 @@ def downgrade() -> None:
         batch_op.drop_index('ix_dq_review_agency_status_id')
         batch_op.drop_index('ix_dq_review_agency_status_category')
 
-    with op.batch_alter_table('dq_settled_pair', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_dq_settled_pair_person_high_id'))
-
+    # the table's indexes go with it (MySQL refuses to drop an index a foreign key needs)
     op.drop_table('dq_settled_pair')
     # ### end Alembic commands ###
