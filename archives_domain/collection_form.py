@@ -75,3 +75,23 @@ SOURCE_FORM = "采集表"
 SOURCE_BUSINESS = "业务"
 FEED_SOURCE = {"education": "教育", "social_security": "社保", "police_population": "公安",
                "business_registry": "工商"}
+
+
+def clerk_field_key(sheet: str, header: str, seq=None) -> str:
+    """The entry of ``person.clerk_fields`` for a field a clerk decided: the header alone on 基本信息
+    (``姓名``), ``<sheet>#<序号>/<header>`` for a 学习经历/工作经历 row (``工作经历#2/工作单位``) — the loader keeps
+    these values and raises no review item on them."""
+    if sheet == SHEET_PERSON or sheet is None:
+        return header
+    return f"{sheet}#{'' if seq is None else int(seq)}/{header}"
+
+
+def parse_clerk_child_key(key: str) -> tuple[str, int, str] | None:
+    """(sheet, seq, header) of a child-row entry of ``person.clerk_fields``; None for a 基本信息 header."""
+    if "#" not in key or "/" not in key:
+        return None
+    sheet, rest = key.split("#", 1)
+    seq, header = rest.split("/", 1)
+    if sheet not in (SHEET_STUDY, SHEET_WORK) or not seq.isdigit():
+        return None
+    return sheet, int(seq), header

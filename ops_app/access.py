@@ -24,6 +24,7 @@ CAPABILITIES: dict[str, tuple[str, str] | str] = {
     "todo.assign": P.ASSIGN,
     "attachment.upload": P.UPLOAD,
     "person.read": "personal.info.basic",
+    "review.decide": "personal.info.review",  # 待核实: the queue, deciding items, settling 一人多档
     "person.unmasked": P.UNMASKED,
     "person.export": P.EXPORT,
     "person.print": P.PRINT,

@@ -55,7 +55,8 @@ def _n(key, label, *children, endpoint=None, icon=None, aliases=()):
 MENU: tuple[MenuNode, ...] = (
     _n("workbench", "工作台", endpoint="WorkbenchView.index", icon="fa-home"),
     _n("personal", "个人快捷受理",
-       _n("personal.info", "个人信息管理", _n("personal.info.basic", "基础信息", endpoint="PersonView.list")),
+       _n("personal.info", "个人信息管理", _n("personal.info.basic", "基础信息", endpoint="PersonView.list"),
+          _n("personal.info.review", "待核实", endpoint="ReviewView.queue")),
        _n("personal.business", "可办业务",
           _n("personal.business.transfer_in", "档案转入", endpoint="TransferInView.list"),
           _n("personal.business.transfer_out", "档案转出", endpoint="PersonalTransferOutView.list"),
@@ -114,6 +115,7 @@ MENU: tuple[MenuNode, ...] = (
 EN_LABELS: dict[str, str] = {
     "workbench": "Workbench",
     "personal": "Personal Services", "personal.info": "Personal Information", "personal.info.basic": "Basic Data",
+    "personal.info.review": "Data to Verify",
     "personal.business": "Services", "personal.business.transfer_in": "Archive Transfer In",
     "personal.business.transfer_out": "Archive Transfer Out", "personal.business.hukou": "Collective Hukou Agency",
     "personal.materials": "Archive Materials", "personal.certificate": "Certificates",

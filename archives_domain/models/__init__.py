@@ -14,7 +14,7 @@ from .party import PartyDuesPayment, PartyMember, PartyOrgTransfer
 from .household import CollectiveHukou, HukouCardLoan, HukouDependent
 from .service import AgencySigningKey, Certificate, DocSequence, Notice, NoticeRead, NoticeRecipient, NoticeTemplate, Todo, UserShortcut
 from .audit import AuditChainHead, AuditLog
-from .quality import LoadState, QuarantineRow, RepairLog, ReviewItem, RunStat
+from .quality import LoadState, QuarantineRow, RepairLog, ReviewItem, RunStat, SettledPair
 from .attachment import ATTACHMENT_OWNERS, Attachment
 from . import counting  # noqa: F401  (the workbench's counting indexes)
 

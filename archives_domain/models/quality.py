@@ -18,6 +18,9 @@ class ReviewItem(BusinessRecord, Base):
         "数据质量审核队列（待核实字段）",
         Index("ix_dq_review_agency_status", "agency_code", "status"),
         Index("ix_dq_review_person_field", "person_id", "field"),
+        # the queue of an agency in keyset order (id), with and without a category filter (待核实 page)
+        Index("ix_dq_review_agency_status_id", "agency_code", "status", "id"),
+        Index("ix_dq_review_agency_status_category", "agency_code", "status", "category", "id"),
     )
 
     person_id: Mapped[int | None] = person_fk(nullable=True)
@@ -40,6 +43,29 @@ class ReviewItem(BusinessRecord, Base):
     decided_by: Mapped[str | None] = col(String(64), "处理人")
     decided_at: Mapped[dt.datetime | None] = col(Timestamp, "处理时间")
     decision_enc: Mapped[str | None] = pii_enc("text", "处理结果值", long=True)
+
+
+class SettledPair(IdPk, Base):
+    """一人多档已处理配对: two person records sharing a 身份证 that a clerk settled (two different persons, or
+    the archive transferred), so that no later load or sweep flags the pair again."""
+
+    __tablename__ = "dq_settled_pair"
+    __table_args__ = table_args(
+        "一人多档已处理配对（标记为不同人员或已转递；装载不再提示）",
+        UniqueConstraint("person_low_id", "person_high_id", name="uq_dq_settled_pair_persons"),
+    )
+
+    person_low_id: Mapped[int] = col(BigId, "人员ID（较小者）", ForeignKey("person.id", ondelete="CASCADE"),
+                                     nullable=False)
+    person_high_id: Mapped[int] = col(BigId, "人员ID（较大者）", ForeignKey("person.id", ondelete="CASCADE"),
+                                      nullable=False, index=True)
+    agency_low: Mapped[str] = col(String(8), "较小者的存档机构代码", nullable=False)
+    agency_high: Mapped[str] = col(String(8), "较大者的存档机构代码", nullable=False)
+    id_number_bidx: Mapped[str | None] = col(String(64), "共同的公民身份号码（HMAC-SM3盲索引）")
+    settlement: Mapped[str] = col(String(8), "处理方式：不同人员/已转递", nullable=False)
+    settled_by: Mapped[str] = col(String(64), "处理人", nullable=False)
+    settled_agency: Mapped[str | None] = col(String(8), "处理人所在存档机构代码")
+    settled_at: Mapped[dt.datetime] = col(Timestamp, "处理时间", nullable=False, default=now_utc)
 
 
 class RepairLog(IdPk, Base):

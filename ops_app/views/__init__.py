@@ -23,5 +23,7 @@ def register_business_views(appbuilder) -> None:
     from ..groups import register as register_groups
     register_groups(appbuilder)
     from ..hukou import register as register_hukou; register_hukou(appbuilder)  # 集体户口代理
+    from ..review import register as register_review
+    register_review(appbuilder)
     from flask import current_app
     current_app.jinja_env.globals["beijing"] = beijing

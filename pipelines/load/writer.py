@@ -8,13 +8,16 @@
   content again writes nothing at all. Otherwise only persons whose own fingerprint (``person.load_hash``:
   values, child rows, review items and repair-log rows of the person) changed are written.
 * **Clerks win.** Fields a clerk entered or confirmed (``person.clerk_fields``) are never overwritten, and
-  no review item is raised on them; persons created in the application (数据来源 业务) are never touched;
-  child rows a clerk added (来源 业务) stay.
+  no review item is raised on them — on 基本信息 and, for fields decided in the 待核实 queue, on the
+  学习经历/工作经历 row of that 序号 (entries ``工作经历#2/工作单位``: the value is carried over to the row the
+  load re-inserts); persons created in the application (数据来源 业务) are never touched; child rows a clerk
+  added (来源 业务) stay.
 * **PII through the codec.** 公民身份号码 and 联系电话 are stored SM4-encrypted with their blind index;
   review and repair-log values of those fields too; 隔离 rows are stored whole, encrypted.
 * **一人多档.** After the persons are written, every ID (blind index) of the agency also held by another
   person record — here or at another agency — gets a 待核实 item on 公民身份号码 for *each* record of the
-  group (contract rule 6), once.
+  group (contract rule 6), once; pairs a clerk settled (``dq_settled_pair``: two different persons, or
+  transferred) are not flagged again.
 * **集体户口代理.** After the persons, the agency's `collective_hukou` rows follow the forms' 集体户口 /
   户籍编号 / 落户时间 and the 公安 register's address (`pipelines.load.hukou`: set-based, a clerk's row never
   touched).
@@ -37,9 +40,10 @@ import sqlalchemy as sa
 
 from archives_domain.collection_form import (
     PERSON_COLUMNS, SHEET_COLUMNS, SHEET_PERSON, SHEET_STUDY, SHEET_WORK, SOURCE_BUSINESS, SOURCE_FORM,
+    clerk_field_key, parse_clerk_child_key,
 )
 from archives_domain.models import LoadState, Person, PersonStudy, PersonWork, QuarantineRow, RepairLog, \
-    ReviewItem, RunStat
+    ReviewItem, RunStat, SettledPair
 from archives_domain.pii.codec import PiiCodec
 from dq_rules import review_rules as RR
 
@@ -53,6 +57,7 @@ PENDING = "待处理"
 P, S, W = Person.__table__, PersonStudy.__table__, PersonWork.__table__
 REVIEW, LOG, QUAR, STATE, STAT = (ReviewItem.__table__, RepairLog.__table__, QuarantineRow.__table__,
                                   LoadState.__table__, RunStat.__table__)
+SETTLED = SettledPair.__table__
 CHILD_TABLES = {SHEET_STUDY: S, SHEET_WORK: W}
 STATUS_COLUMNS = {"就业状态": "employment_status", "参保状态": "insured_status"}
 
@@ -248,6 +253,39 @@ def _clerk_overrides(conn, frame_rows: dict, existing: pd.DataFrame, update_ids:
                 frame_rows["pending_raw"][i] = json.dumps(raw, ensure_ascii=False, sort_keys=True) if raw else None
 
 
+def _clerk_child_values(conn, clerk: dict, ids: dict, nos: list) -> list[tuple]:
+    """The values clerks decided on child rows (``学习经历#2/学校`` entries of clerk_fields) of the persons
+    about to be rewritten: (table, person_id, seq, header, column, value) — put back by `_restore_child_values`
+    on the row of the same 序号 the load re-inserts."""
+    kept = []
+    for n in nos:
+        for key in sorted(clerk.get(n, ())):
+            parsed = parse_clerk_child_key(key)
+            if parsed is None or n not in ids:
+                continue
+            sheet, seq, header = parsed
+            spec = SHEET_COLUMNS[sheet].get(header)
+            if spec is None:
+                continue
+            table = CHILD_TABLES[sheet]
+            value = conn.execute(sa.select(table.c[spec[0]]).where(
+                table.c.person_id == ids[n], table.c.seq == seq,
+                sa.or_(table.c.source.is_(None), table.c.source != SOURCE_BUSINESS)).limit(1)).scalar()
+            kept.append((table, ids[n], seq, header, spec[0], value))
+    return kept
+
+
+def _restore_child_values(conn, kept: list[tuple]) -> None:
+    for table, pid, seq, header, column, value in kept:
+        where = (table.c.person_id == pid, table.c.seq == seq,
+                 sa.or_(table.c.source.is_(None), table.c.source != SOURCE_BUSINESS))
+        for rid, raw in conn.execute(sa.select(table.c.id, table.c.pending_raw).where(*where)).all():
+            doc = json.loads(raw) if raw else {}
+            doc.pop(header, None)
+            conn.execute(table.update().where(table.c.id == rid).values(
+                {column: value, "pending_raw": json.dumps(doc, ensure_ascii=False, sort_keys=True) if doc else None}))
+
+
 DEADLOCK_RETRIES = 3
 
 
@@ -332,8 +370,10 @@ def _load_agency_once(engine: sa.Engine, codec: PiiCodec, agency: str, final: di
         clerk = {} if not len(existing) else {
             n: clerk_headers(c) for n, c in zip(existing["archive_no"], existing["clerk_fields"]) if clerk_headers(c)}
 
-        # child rows of written persons: the pipeline's rows replaced, a clerk's (来源 业务) kept
+        # child rows of written persons: the pipeline's rows replaced, a clerk's (来源 业务) kept, and values a
+        # clerk decided on a pipeline row (待核实) carried over to its re-inserted row
         t = time.perf_counter()
+        child_kept = _clerk_child_values(conn, clerk, ids, upd_frame[KEY].tolist()) if clerk else []
         child_ids: dict = {}
         for sheet, table in CHILD_TABLES.items():
             bulk.delete_in(conn, table, "person_id", [ids[n] for n in upd_frame[KEY].tolist()],
@@ -353,6 +393,7 @@ def _load_agency_once(engine: sa.Engine, codec: PiiCodec, agency: str, final: di
                                 table.c.person_id.in_(pids[start:start + bulk.CHUNK]),
                                 table.c.source != SOURCE_BUSINESS)):
                         child_ids[(sheet, pid, seq)] = cid
+        _restore_child_values(conn, child_kept)
         inv = {v: k for k, v in ids.items()}
         child_key = {(s, inv.get(pid), q): cid for (s, pid, q), cid in child_ids.items()}
         res.seconds["children"] = round(time.perf_counter() - t, 3)
@@ -365,7 +406,8 @@ def _load_agency_once(engine: sa.Engine, codec: PiiCodec, agency: str, final: di
         if len(review):
             mine = review[_in(review[KEY], written_keys)]
             if clerk:
-                keep = [f not in clerk.get(n, ()) for n, f in zip(mine[KEY], mine["field"])]
+                keep = [clerk_field_key(sh, f, None if _na(q) else q) not in clerk.get(n, ())
+                        for n, sh, f, q in zip(mine[KEY], mine["sheet"], mine["field"], mine["_seq"])]
                 mine = mine[np.array(keep, dtype=bool)]
             res.review_items = bulk.insert_rows(conn, REVIEW, _review_rows(
                 codec, agency, mine, ids, child_key, run_id, now)) and len(mine)
@@ -446,12 +488,16 @@ def _flag_groups(conn: sa.Connection, codec: PiiCodec, rows: list, run_id, now) 
         have |= set(conn.execute(sa.select(REVIEW.c.person_id).where(
             REVIEW.c.person_id.in_(ids[start:start + bulk.CHUNK]), REVIEW.c.rule == MULTI_RULE,
             REVIEW.c.status == PENDING)).scalars())
+    settled = _settled_pairs(conn, ids)
     items = []
     for g in dup:
         for r in g:
             if r.id in have:
                 continue
-            others = [f"{o.agency_code}/{o.archive_no}" for o in g if o.id != r.id]
+            unsettled = [o for o in g if o.id != r.id and (min(r.id, o.id), max(r.id, o.id)) not in settled]
+            if not unsettled:  # a clerk settled every pair of this record (两个不同人员, or transferred)
+                continue
+            others = [f"{o.agency_code}/{o.archive_no}" for o in unsettled]
             items.append({
                 KEY: r.archive_no, "agency": r.agency_code, "person_id": r.id, "sheet": SHEET_PERSON, "_seq": None,
                 "field": "公民身份号码", "category": RR.category_of_issue("multi_archive"), "current": None,
@@ -466,6 +512,16 @@ def _flag_groups(conn: sa.Connection, codec: PiiCodec, rows: list, run_id, now) 
         ids_map = dict(zip(part[KEY], part["person_id"]))
         total += bulk.insert_rows(conn, REVIEW, _review_rows(codec, ag, part, ids_map, {}, run_id, now)) and len(part)
     return total
+
+
+def _settled_pairs(conn: sa.Connection, ids: list[int]) -> set[tuple[int, int]]:
+    """(low, high) person ids of the 一人多档 pairs clerks settled among `ids` (dq_settled_pair)."""
+    out: set[tuple[int, int]] = set()
+    for start in range(0, len(ids), bulk.CHUNK):
+        part = ids[start:start + bulk.CHUNK]
+        out |= {(low, high) for low, high in conn.execute(sa.select(SETTLED.c.person_low_id, SETTLED.c.person_high_id)
+                .where(sa.or_(SETTLED.c.person_low_id.in_(part), SETTLED.c.person_high_id.in_(part))))}
+    return out
 
 
 def sweep_multi_archive(engine: sa.Engine, codec: PiiCodec, run_id: str) -> int:

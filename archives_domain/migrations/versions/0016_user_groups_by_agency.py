@@ -6,7 +6,7 @@ nobody until a 系统管理员 recreates it); ab_group.version (乐观锁) and i
 each kind of business the workbench counts (archives_domain.models.counting).
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-07 06:36:22.139834
 """
 from typing import Sequence, Union
@@ -17,7 +17,7 @@ from sqlalchemy.dialects import mysql
 
 
 revision: str = '0016'
-down_revision: Union[str, None] = '0014'
+down_revision: Union[str, None] = '0015'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
