@@ -265,3 +265,14 @@ def test_a_registered_transfer_settles_the_pair(engine, codec, twins):
     assert sorted(i.person_id for i in closed) == sorted([c_id, d_id]) and {i.status for i in closed} == {"已采纳"}
     with Session(engine) as s:
         assert s.scalar(select(func.count()).select_from(SettledPair)) == 2
+
+
+def test_registering_the_transfer_out_closes_the_pair_on_both_sides(engine, codec, twins):
+    """The 档案转出 command itself settles the 一人多档 pair, in its own transaction (no page needs opening)."""
+    from archives_domain.business import transfers
+    ca = _ctx(engine, codec, COUNTY)
+    transfers.register_out(ca, twins["a"], {"to_unit": "贵阳市云岩区人才服务中心", "reason": "一人多档合并"})
+    with Session(engine) as s:
+        items = {i.id: i.status for i in s.scalars(select(ReviewItem))}
+        assert items[twins["item_a"]] == "已采纳" and items[twins["item_b"]] == "已采纳"
+        assert [p.settlement for p in s.scalars(select(SettledPair))] == ["已转递"]

@@ -197,6 +197,8 @@ def register_out(ctx: Context, person_id, raw) -> ArchiveTransferOut:
         ctx.session.add(row)
         _sync_person(ctx, person, row)
         ctx.session.flush()
+        from .review import settle_after_transfer  # 一人多档: a transfer settles the pair on both sides
+        settle_after_transfer(ctx, person.id)
         audit(ctx, "转出", f"档案转出：{person.archive_no}（{person.name or ''}）转往 {row.to_unit or '—'}，"
                          f"转递通知单 {row.notice_no}", module=OUT_MODULE, object_type="archive_transfer_out",
               object_id=row.id, before={"person": prior},
