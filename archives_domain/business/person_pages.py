@@ -23,7 +23,7 @@ from ..collection_form import PERSON_COLUMNS, SOURCE_BUSINESS
 from ..models import (ArchiveMaterial, CollectiveHukou, PartyMember, Person, PersonFamily, PersonStudy,
                       PersonTitle, PersonWork)
 from . import numbering
-from .base import (BusinessError, Context, FieldErrors, audit, check_version, get_in_scope, in_scope, stamp,
+from .base import (BusinessError, Context, FieldErrors, NotFound, audit, check_version, in_scope, stamp,
                    transaction)
 from .fields import FieldSpec as F, apply, form_values, labels, masked_values, parse
 
@@ -115,15 +115,13 @@ def birth_warning(birth: dt.date | None, id_number: str | None) -> str | None:
     return None
 
 
-def _unmask_unchanged(ctx: Context, row, specs, raw: dict) -> dict:
-    """Edit forms show PII masked (520102********1234): sent back as shown, it means "unchanged"."""
-    out = dict(raw)
-    for spec in specs:
-        if spec.pii and spec.name in out and out[spec.name]:
-            shown = ctx.codec.display(row, spec.name, full=False)
-            if shown and str(out[spec.name]).strip() == shown:
-                out[spec.name] = ctx.codec.get(row, spec.name)
-    return out
+def _specs_to_parse(ctx: Context, row, specs, raw: dict) -> tuple[F, ...]:
+    """Edit forms show PII masked (520102********1234): sent back as shown, it means "unchanged" — the field
+    is left out (not re-validated: a stored number with a wrong check digit must not block other fields)."""
+    def unchanged(spec) -> bool:
+        value = str(raw.get(spec.name) or "").strip()
+        return bool(spec.pii and value and value == ctx.codec.display(row, spec.name, full=False))
+    return tuple(s for s in specs if not unchanged(s))
 
 
 def _mark_clerk_fields(p: Person, names) -> None:
@@ -160,8 +158,21 @@ def _sync_party(ctx: Context, p: Person, values: dict) -> dict | None:
 
 
 # -- 基础信息 --------------------------------------------------------------------------------------------------
+def _fresh(ctx: Context, model, pk, what: str):
+    """The record in scope, read afresh (a long-lived session must not check the lock against a stale copy)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound(what) from None
+    row = ctx.session.scalar(select(model).where(model.id == pk, in_scope(ctx, model))
+                             .execution_options(populate_existing=True))
+    if row is None:
+        raise NotFound(what)
+    return row
+
+
 def get_person(ctx: Context, person_id) -> Person:
-    return get_in_scope(ctx, Person, person_id, "人员")
+    return _fresh(ctx, Person, person_id, "人员")
 
 
 def update_basic(ctx: Context, person_id, raw: dict, *, version, original: dict | None = None,
@@ -169,7 +180,7 @@ def update_basic(ctx: Context, person_id, raw: dict, *, version, original: dict 
     """修改基础信息: (person, warnings). `only_present` (the JSON PATCH): only the fields given change."""
     with transaction(ctx):
         p = get_person(ctx, person_id)
-        values = parse(EDITABLE_BASIC, _unmask_unchanged(ctx, p, EDITABLE_BASIC, raw), only_present=only_present)
+        values = parse(_specs_to_parse(ctx, p, EDITABLE_BASIC, raw), raw, only_present=only_present)
         check_version(p, version, original=original, labels=labels(BASIC_SPECS))
         if values.get("archive_no") is None:
             values.pop("archive_no", None)  # 档案编号 cannot be emptied: the archive keeps its number
@@ -254,9 +265,8 @@ def rows_of(ctx: Context, kind: RowKind, person_id: int) -> list:
 
 
 def _row(ctx: Context, kind: RowKind, person_id, row_id):
-    row = get_in_scope(ctx, kind.model, row_id, kind.label)
+    row = _fresh(ctx, kind.model, row_id, kind.label)
     if str(row.person_id) != str(person_id):
-        from .base import NotFound
         raise NotFound(kind.label)
     return row
 
@@ -298,7 +308,7 @@ def update_row(ctx: Context, key: str, person_id, row_id, raw: dict, *, version,
     with transaction(ctx):
         p = get_person(ctx, person_id)
         row = _row(ctx, kind, p.id, row_id)
-        values = parse(kind.specs, _unmask_unchanged(ctx, row, kind.specs, raw))
+        values = parse(_specs_to_parse(ctx, row, kind.specs, raw), raw)
         _check_span(values)
         check_version(row, version, original=original, labels=labels(kind.specs))
         before = masked_values(row, kind.specs, ctx.codec)
