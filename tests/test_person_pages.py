@@ -275,7 +275,8 @@ def test_clerk_edits_basic_and_rows_conflict_and_bad_input_keep_what_was_typed(o
     r = one.patch(f"/api/v1/person/{pa}", json={"version": 2, "graduation_date": "2012-02-30"})
     assert r.status_code == 400 and "graduation_date" in r.get_json()["errors"]
     r = one.patch(f"/api/v1/person/{pa}", json={"version": 2, "former_name": "张老三"})
-    assert r.status_code == 200 and r.get_json()["result"]["former_name"] == "张老三"
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["result"]["former_name"] == "张老三"
     with engine.connect() as conn:
         fields = conn.execute(sa.text("select clerk_fields from person where id = :i"), {"i": pa}).scalar()
     assert "工作单位" in fields and "曾用名" in fields

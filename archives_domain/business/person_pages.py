@@ -14,17 +14,19 @@ Rules (附件 三.4, 三.5):
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from ..collection_form import PERSON_COLUMNS, SOURCE_BUSINESS
 from ..models import (ArchiveMaterial, CollectiveHukou, PartyMember, Person, PersonFamily, PersonStudy,
                       PersonTitle, PersonWork)
 from . import numbering
-from .base import (BusinessError, Context, FieldErrors, NotFound, audit, check_version, in_scope, stamp,
-                   transaction)
+from .base import (BusinessError, ConflictError, Context, FieldErrors, NotFound, audit, check_version, in_scope,
+                   stamp, transaction)
 from .fields import FieldSpec as F, apply, form_values, labels, masked_values, parse
 
 MODULE = ("个人快捷受理", "个人信息管理", "基础信息")
@@ -175,9 +177,40 @@ def get_person(ctx: Context, person_id) -> Person:
     return _fresh(ctx, Person, person_id, "人员")
 
 
+@contextlib.contextmanager
+def _named_conflict(ctx: Context, model, pk, version, original: dict | None, label_map: dict, what: str):
+    """Two saves at the same moment are caught only by the UPDATE's version (StaleDataError, nobody named):
+    read the row again after the rollback so the message names the other editor and the fields too."""
+    try:
+        yield
+    except ConflictError as exc:
+        if exc.when is not None:
+            raise
+        try:
+            check_version(_fresh(ctx, model, pk, what), version, original=original, labels=label_map)
+        except ConflictError as named:
+            raise named from None
+        finally:
+            ctx.session.rollback()
+        raise
+
+
+def _flush_archive_no(ctx: Context, archive_no: str) -> None:
+    """The unique key decides between two clerks giving the same 档案编号 at once: named, not a 500."""
+    try:
+        ctx.session.flush()
+    except IntegrityError:
+        raise FieldErrors({"archive_no": f"档案编号：{archive_no} 已被本机构的其他人员使用"}) from None
+
+
 def update_basic(ctx: Context, person_id, raw: dict, *, version, original: dict | None = None,
                  only_present: bool = False) -> tuple[Person, list[str]]:
     """修改基础信息: (person, warnings). `only_present` (the JSON PATCH): only the fields given change."""
+    with _named_conflict(ctx, Person, person_id, version, original, labels(BASIC_SPECS), "人员"):
+        return _update_basic(ctx, person_id, raw, version, original, only_present)
+
+
+def _update_basic(ctx, person_id, raw, version, original, only_present):
     with transaction(ctx):
         p = get_person(ctx, person_id)
         values = parse(_specs_to_parse(ctx, p, EDITABLE_BASIC, raw), raw, only_present=only_present)
@@ -197,6 +230,8 @@ def update_basic(ctx: Context, person_id, raw: dict, *, version, original: dict 
         _mark_clerk_fields(p, changed)
         stamp(ctx, p)
         party = _sync_party(ctx, p, {k: values[k] for k in changed if k in values})
+        if "archive_no" in changed:  # every change made: one UPDATE, one version step
+            _flush_archive_no(ctx, p.archive_no)
         audit(ctx, "修改", f"修改人员 {p.archive_no}（{p.name or ''}）的基础信息："
                          f"{'、'.join(labels(BASIC_SPECS)[k] for k in changed)}"
                          + ("；同步流动党员基础信息" if party else ""),
@@ -234,7 +269,7 @@ def create_person(ctx: Context, raw: dict, *, agency_code: str | None = None) ->
         _mark_clerk_fields(p, [k for k, v in values.items() if v is not None])
         stamp(ctx, p, new=True)
         ctx.session.add(p)
-        ctx.session.flush()
+        _flush_archive_no(ctx, p.archive_no)
         audit(ctx, "新增", f"新建人员 {p.archive_no}（{p.name or ''}）", module=MODULE, object_type=OBJECT,
               object_id=p.id, after=masked_values(p, EDITABLE_BASIC, ctx.codec))
     warnings = [w for w in (birth_warning(p.birth_date, values.get("id_number")),) if w]
@@ -305,6 +340,11 @@ def _fill(kind: RowKind, row, values: dict, ctx: Context) -> None:
 
 def update_row(ctx: Context, key: str, person_id, row_id, raw: dict, *, version, original: dict | None = None):
     kind = kind_of(key)
+    with _named_conflict(ctx, kind.model, row_id, version, original, labels(kind.specs), kind.label):
+        return _update_row(ctx, kind, person_id, row_id, raw, version, original)
+
+
+def _update_row(ctx: Context, kind: RowKind, person_id, row_id, raw: dict, version, original):
     with transaction(ctx):
         p = get_person(ctx, person_id)
         row = _row(ctx, kind, p.id, row_id)

@@ -48,7 +48,7 @@ def _records(ctx, tab: T.Tab, person_id: int) -> list[dict]:
         return [{"id": r.id, "version": r.version, **masked_values(r, kind.specs, ctx.codec),
                  **({"source": r.source} if kind.sourced else {})} for r in rows]
     if tab.kind == "history":
-        return [{"date": _plain(e.date), "kind": e.kind, "summary": "；".join(e.summary), "handler": e.handler,
+        return [{"date": _plain(e.date), "kind": e.kind, "summary": list(e.summary), "handler": e.handler,
                  "link": e.link} for e in rows]
     columns = [c for c, _label in (T.HUKOU_COLUMNS if tab.kind == "hukou" else T.MATERIAL_COLUMNS)]
     return [{"id": r.id, **{c: _plain(getattr(r, c)) for c in columns}} for r in rows]
