@@ -302,3 +302,10 @@ def test_scope_and_read_only_users(ops_app, web):
     assert prov.post(f"/person/{pa}/rows/work/new", data={"csrf_token": ptoken, "employer": "x"}).status_code == 403
     assert prov.patch(f"/api/v1/person/{pa}", json={"version": 1, "name": "x"}).status_code == 403
     assert prov.get("/person/new").status_code == 403
+    # 新建人员 by a clerk: whatever is filled in; a bad date named, the rest kept; 档案编号 numbered when empty
+    r = clerk.post("/person/new", data={"csrf_token": token, "name": "新来的", "birth_date": "1990-02-30"})
+    assert r.status_code == 400 and 'id="birth_date-error"' in _text(r) and 'value="新来的"' in _text(r)
+    r = clerk.post("/person/new", data={"csrf_token": token, "name": "新来的"})
+    assert r.status_code == 302
+    page = _text(clerk.get(r.location))
+    assert "新来的" in page and re.search(r"DA\d{4}000001", page)
