@@ -309,3 +309,26 @@ def test_scope_and_read_only_users(ops_app, web):
     assert r.status_code == 302
     page = _text(clerk.get(r.location))
     assert "新来的" in page and re.search(r"DA\d{4}000001", page)
+
+
+def test_the_page_costs_a_fixed_number_of_statements_whatever_the_tab(ops_app, web):
+    """Speed at 943k persons: the page reads the person by key, the marks in ONE statement of counts by the
+    indexed person_id, and only the open tab's rows — the number of statements does not grow with the data."""
+    clerk = _client(ops_app, "clerk1")
+    with ops_app.app_context():
+        engine = ops_app.extensions["sqlalchemy"].engine
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        seen.append(statement)
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        costs = {}
+        for tab in ("basic", "study", "work", "title", "family", "hukou", "materials", "history"):
+            seen.clear()
+            assert clerk.get(f"/person/{web['a']}?tab={tab}").status_code == 200
+            costs[tab] = len(seen)
+            assert sum("count(*)" in s.lower() for s in seen) == 1, (tab, seen)  # the marks: one statement
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert max(costs.values()) <= 20 and costs["history"] - costs["study"] <= 9, costs
