@@ -5,7 +5,8 @@ capability is a permission of the 用户权限 tree (`ops_app.security.permissio
 grantable and revocable per role or per user like any module:
 `notice.publish` → 发布通知公告 (`can_publish@notice`), `todo.assign` → 分配待办事项
 (`can_assign@todo`), `attachment.upload` → 上传附件 (`can_upload@attachment`),
-`person.read` → the module 个人快捷受理 → 个人信息管理 → 基础信息, and the personal-data
+`person.read` → the module 个人快捷受理 → 个人信息管理 → 基础信息, `person.edit` → 编辑个人信息
+(`can_edit@person`), and the personal-data
 permissions `person.unmasked` / `person.export` / `person.print`. Their defaults go to the
 same built-in roles as before (`DEFAULT_GRANTS`); 三员分立 keeps business data from the admin roles.
 """
@@ -25,6 +26,7 @@ CAPABILITIES: dict[str, tuple[str, str] | str] = {
     "attachment.upload": P.UPLOAD,
     "person.read": "personal.info.basic",
     "review.decide": "personal.info.review",  # 待核实: the queue, deciding items, settling 一人多档
+    "person.edit": P.EDIT_PERSON,
     "person.unmasked": P.UNMASKED,
     "person.export": P.EXPORT,
     "person.print": P.PRINT,

@@ -190,7 +190,7 @@ def test_list_pages_read_an_index_in_order_on_mysql(engine):
     (with utf8mb4_general_ci MariaDB 10.11 answered with 'Using filesort' over the whole agency)."""
     if engine.dialect.name != "mysql":
         pytest.skip("a MySQL / MariaDB query plan")
-    from ops_app.views.person import ORDER_DEFAULT, ORDER_INITIALS, _starts
+    from ops_app.person.search import ORDER_DEFAULT, ORDER_INITIALS, _starts
     from archives_domain import paging
 
     with engine.begin() as conn:

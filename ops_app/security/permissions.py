@@ -36,8 +36,9 @@ REVOKE_CERT = ("can_revoke", "certificate")  # 出具相关证明 → 作废证�
 CANCEL_TRANSFER_OUT = ("can_cancel", "archive_transfer_out")  # 撤销档案转出: restores the person's state
 # 档案材料: 鉴别 and 归档 of a material (收集, 修改, 删除 come with the module 档案材料管理).
 IDENTIFY_MATERIAL, ARCHIVE_MATERIAL = ("can_identify", "material"), ("can_archive", "material")
+EDIT_PERSON = ("can_edit", "person")  # 编辑个人信息: the person page's data pages (ops_app.person)
 ACTIONS = ((PUBLISH, N_("发布通知公告")), (ASSIGN, N_("分配待办事项")), (UPLOAD, N_("上传附件（图片）")),
-           (REVOKE_CERT, N_("作废证明")), (CANCEL_TRANSFER_OUT, N_("撤销档案转出")),
+           (EDIT_PERSON, N_("编辑个人信息")), (REVOKE_CERT, N_("作废证明")), (CANCEL_TRANSFER_OUT, N_("撤销档案转出")),
            (IDENTIFY_MATERIAL, N_("鉴别档案材料")), (ARCHIVE_MATERIAL, N_("档案材料归档")))
 # Operations an administrator role may hold (三员分立: nothing of business data).
 ADMIN_ACTIONS = {SYSTEM_ADMIN: {PUBLISH}}
@@ -56,9 +57,10 @@ DEFAULT_GRANTS: dict[str, tuple] = {
     SYSTEM_ADMIN: ("workbench", NOTICE_MODULE, AGENCY_MODULE, USER_MODULE, GROUP_MODULE, PUBLISH),
     SECURITY_ADMIN: ("workbench", PERMISSION_MODULE),
     AUDIT_ADMIN: ("workbench", LOG_MODULE),
-    "档案经办人": ("workbench", *BUSINESS_MODULES, PRINT, UPLOAD, REVOKE_CERT, IDENTIFY_MATERIAL, ARCHIVE_MATERIAL),
+    "档案经办人": ("workbench", *BUSINESS_MODULES, PRINT, UPLOAD, EDIT_PERSON, REVOKE_CERT, IDENTIFY_MATERIAL,
+              ARCHIVE_MATERIAL),
     "业务负责人": ("workbench", *BUSINESS_MODULES, NOTICE_MODULE, UNMASKED, EXPORT, PRINT, PUBLISH, ASSIGN, UPLOAD,
-              REVOKE_CERT, CANCEL_TRANSFER_OUT, IDENTIFY_MATERIAL, ARCHIVE_MATERIAL),
+              EDIT_PERSON, REVOKE_CERT, CANCEL_TRANSFER_OUT, IDENTIFY_MATERIAL, ARCHIVE_MATERIAL),
     "库房管理员": ("workbench", "warehouse", "transfer", "digital"),
     "查询员": ("workbench", "personal.info.basic", "stats.archive"),  # not 待核实 (deciding is a clerk's)
     "党务专员": ("workbench", "party"),
