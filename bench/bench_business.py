@@ -54,7 +54,7 @@ def agency_sample(agency: str, n: int) -> dict:
     engine = make_engine(Settings.from_env().database_url)
     with engine.connect() as conn:
         rows = conn.execute(sa.text("select id, archive_no, name from person where agency_code = :a and "
-                                    "id % 97 = 3 limit :n"), {"a": agency, "n": n}).all()
+                                    "archive_status = '在库' and id % 97 = 3 limit :n"), {"a": agency, "n": n}).all()
     engine.dispose()
     return {"ids": [r.id for r in rows], "archive_nos": [r.archive_no for r in rows],
             "names": [r.name for r in rows if r.name]}
@@ -78,7 +78,7 @@ def issue_certificates(agency: str, person_ids: list[int], n: int) -> list[int]:
         ctx = Context(s, Actor(f"{bs.USER}00", agency, frozenset({agency})), audit_key(codec.keyring, settings),
                       codec, settings.var_dir)
         for pid in person_ids[:n]:
-            cert = certificates.issue(ctx, pid, "存档证明", {"purpose": "基准测试", "recipient_unit": "某单位"})
+            cert = certificates.issue(ctx, pid, "存档证明", "基准测试", "某单位")
             out.append(cert.id)
     engine.dispose()
     return out

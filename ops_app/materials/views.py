@@ -27,7 +27,7 @@ from .. import business_ui, listing
 from ..access import can, requires
 from ..i18n import N_, _
 from ..security.permissions import forbidden
-from ..views import person as person_views
+from ..person import search as person_views
 
 NO_STORE = business_ui.NO_STORE
 # Texts held as data (field labels, stages, conclusions, class names) that the pages show through `tr()`.
@@ -93,10 +93,10 @@ class MaterialsView(BaseView):
             page, total, size = person_views.list_page(s, args)
         except (PagingError, person_search.SearchError) as exc:
             return self._index(args, None, error=str(exc)), 400, NO_STORE
-        agencies = person_views._agencies(s)
+        agencies = person_views.agencies(s)
         rows = [person_views.as_dict(p, agencies) for p in page.rows]
-        keep = {} if person_views._is_id_query(args["q"]) else args  # never an ID number in a link
-        shown = {"q": ""} if person_views._is_id_query(args["q"]) else args
+        keep = {} if person_views.is_id_query(args["q"]) else args  # never an ID number in a link
+        shown = {"q": ""} if person_views.is_id_query(args["q"]) else args
         return self._index(shown, None, persons_found=rows,
                            nav=listing.pager(page, total, keep, size)), 200, NO_STORE
 

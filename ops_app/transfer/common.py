@@ -84,7 +84,7 @@ def find_persons(s, text: str, limit: int = 10) -> list[dict]:
     """The person finder of a new 转出/借阅/转入: the person list's one search box (档案编号, 姓名, 身份证 …)."""
     if not text.strip():
         return []
-    from ..views.person import search as person_search
+    from ..person.search import search as person_search
     q, order, _problem = person_search({"q": text.strip()[:64], "archive_no": "", "name": "", "id_number": ""})
     return [person_cells(p) for p in s.scalars(q.order_by(*order).limit(limit))]
 
