@@ -186,18 +186,14 @@ def test_search_by_number_name_id_kind_and_date(engine, codec, people, tmp_path)
 
 
 @pytest.mark.sqlite_only
-def test_pdfs_of_each_kind_render_fast_with_qr_and_fingerprint(engine, codec, people, tmp_path):
+def test_pdfs_of_each_kind_render_with_qr_and_fingerprint(engine, codec, people, tmp_path):
     ctx = _ctx(engine, codec, {COUNTY}, tmp_path)
     certs = [certificates.issue(ctx, people["a"], "存档证明", "办理落户", "贵阳市公安局某某派出所"),
              certificates.issue(ctx, people["a"], "经历证明", "职称评审"),
              certificates.issue(ctx, people["a"], "亲属关系证明", "子女入学", "某某小学")]
     for cert in certs:
         url = "https://archives.example" + certificates.verify_path(cert)
-        certificates.render_pdf(cert, url)  # warm: WeasyPrint's fonts, the kind's template
-        # ≤ 300 ms per certificate, warm: the CPU time of this process (the machine's other processes — six
-        # test suites at once here — stretch the wall clock, not the work); the median of three
-        cpu = sorted(_cpu(lambda: certificates.render_pdf(cert, url)) for _ in range(3))[1]
-        assert cpu < 0.3, f"{cert.cert_type}: {cpu * 1000:.0f} ms"
+        # the ≤ 300 ms goal is measured by bench/bench_business.py (pdf_certificate), not by a timed test
         data = certificates.render_pdf(cert, url)
         text = pdf_text(tmp_path, data)
         flat = re.sub(r"\s+", "", text)
@@ -206,13 +202,6 @@ def test_pdfs_of_each_kind_render_fast_with_qr_and_fingerprint(engine, codec, pe
         kind = certificates.KINDS[cert.cert_type].slug
         png = page_png(tmp_path, data, f"certificate-{kind}")
         save_screenshot(png, f"certificate-{kind}.png")
-
-
-def _cpu(fn) -> float:
-    import time
-    t0 = time.process_time()
-    fn()
-    return time.process_time() - t0
 
 
 def pdf_text(tmp_path, data: bytes) -> str:
