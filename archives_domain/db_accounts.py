@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, text
 
 ROLES = ("app", "etl", "bi")
-ETL_WRITES = ("person", "person_study", "person_work", "dq_load_state", "dq_quarantine", "dq_repair_log",
+ETL_WRITES = ("person", "person_study", "person_work", "collective_hukou", "dq_load_state", "dq_quarantine", "dq_repair_log",
               "dq_review_item", "dq_run_stat")
 DML = "SELECT, INSERT, UPDATE, DELETE"
 APPEND_ONLY = {"audit_log": "SELECT, INSERT", "audit_chain_head": "SELECT, UPDATE"}

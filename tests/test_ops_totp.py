@@ -128,7 +128,7 @@ def test_security_admin_relaxes_totp_per_role_audited(ops_app, engine, accounts)
     assert login(ops_app.test_client(), "query1", INITIAL_PASSWORD).location.endswith("/password/")
     # The admin roles can never be relaxed, whatever is posted.
     sys_id = _role_id(engine, "系统管理员")
-    modules = ["workbench", "system", "system.agency", "system.user", "system.notice"]  # its own modules (owned)
+    modules = ["workbench", "system", "system.agency", "system.user", "system.group", "system.notice"]  # its own (owned)
     resp = admin.post("/permissions/", data={"role": sys_id, "module": modules,
                                             "csrf_token": csrf(admin, f"/permissions/?role={sys_id}")},
                       follow_redirects=True)

@@ -121,7 +121,8 @@ def test_a_missing_feed_stops_only_the_steps_that_need_it(tmp_path):
     (d / "police_population.csv").unlink()
     _write(d / "education.csv", "")
     res = repair(_records(), None, None, Feeds(d))
-    assert set(res.skipped) == {"ids", "names", "names_unregistered", "graduation_dates", "study"}
+    assert set(res.skipped) == {"ids", "names", "names_unregistered", "graduation_dates", "study",
+                                "police_hukou"}  # 集体户口 addresses come from the 公安 feed
     assert "未找到公安人口数据文件" in res.skipped["ids"]
     # birth date (no feed), employer from 社保 (rule 8), status from 社保 went on
     assert res.records.at[0, "出生日期"] == "1990-01-01"
