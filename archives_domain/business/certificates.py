@@ -23,6 +23,7 @@ from typing import Any, Iterable
 from sqlalchemy import false, select
 
 from .. import person_search
+from ..pii.masking import mask_name
 from ..documents import pdf
 from ..models import Agency, Certificate, Person, PersonFamily, PersonStudy, PersonWork
 from ..models.base import now_utc
@@ -210,10 +211,8 @@ def signature_ok(session, cert: Certificate) -> bool:
 
 
 def masked_name(name: str | None) -> str:
-    """张三 → 张*, 欧阳娜娜 → 欧***: enough to recognise one's own certificate, not to learn a name."""
-    if not name:
-        return ""
-    return name[0] + "*" * max(len(name) - 1, 1)
+    """张三 → 张*: enough to recognise one's own certificate, not to learn a name (pii.masking.mask_name)."""
+    return mask_name(name) or ""
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from .. import codes
+from ..pii.masking import mask_name  # another agency's person is shown by surname alone
 from ..collection_form import (PERSON_COLUMNS, SHEET_COLUMNS, SHEET_PERSON, SHEET_STUDY, SHEET_WORK,
                                clerk_field_key)
 from ..models import Agency, ArchiveTransferOut, Person, PersonStudy, PersonWork
@@ -378,11 +379,6 @@ def decision_of(ctx: Context, item: ReviewItem, *, full: bool = False) -> dict |
 
 
 # -- 一人多档 -------------------------------------------------------------------------------------------------
-def mask_name(name: str | None) -> str | None:
-    """张三 → 张*, 欧阳娜娜 → 欧***: another agency's person is shown by surname alone."""
-    return None if not name else name[0] + "*" * (len(name) - 1)
-
-
 @dataclass
 class PairRecord:
     """One record of a 一人多档 group; `mine` False: another agency's, shown minimally."""

@@ -23,6 +23,13 @@ def mask_phone(value: str | None) -> str | None:
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
 
 
+def mask_name(value: str | None) -> str | None:
+    """`张三` → `张*`, `欧阳娜娜` → `欧***`: the surname alone (public pages, another agency's record)."""
+    if not value:
+        return value
+    return value[0] + "*" * max(len(value) - 1, 1)
+
+
 MASKS = {"id_number": mask_id, "phone": mask_phone, "text": lambda v: None if v is None else "******"}
 
 
