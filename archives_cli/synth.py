@@ -51,3 +51,23 @@ def score(truth: Path, export_dir: Path, as_json: bool) -> None:
     else:
         click.echo(format_table(result))
     sys.exit(0)
+
+
+@synth.command()
+@click.option("--seed", type=int, default=20211231, show_default=True, help="随机种子（相同种子、相同人员生成相同业务历史）")
+@click.option("--years", type=click.IntRange(1, 30), default=10, show_default=True, help="历史年数（至昨天，北京时间）")
+@click.option("--quiet", is_flag=True, help="不显示每个机构的进度")
+def history(seed: int, years: int, quiet: bool) -> None:
+    """为已装载的人员生成业务历史（转入、转出、借阅、查阅、证明、材料、集体户、党员党费；合成演示数据，不记审计）。"""
+    from archives_domain.config import Settings
+    from synth.history import run
+
+    def progress(code: str, persons: int, rows: int) -> None:
+        if not quiet:
+            click.echo(f"{code}  {persons:>8} 人  {rows:>9} 行")
+
+    res = run(Settings.from_env().database_url, seed=seed, years=years, progress=progress)
+    for table, n in sorted(res.rows.items()):
+        click.echo(f"{table:<22} {n:>10} 行")
+    rate = res.total / res.seconds if res.seconds else 0
+    click.echo(f"业务历史：{res.agencies} 个机构，{res.persons} 人，{res.total} 行，{res.seconds:.1f} s（{rate:,.0f} 行/秒）")

@@ -1,0 +1,238 @@
+"""业务历史 (`archives synth history`): a deterministic ten-year business history for the persons already loaded.
+
+Per agency, in one transaction: the rows an earlier run made (`created_by` = synth-history) are deleted, the
+agency's persons are read, their events drawn from a generator seeded by (seed, agency) — so the same seed on
+the same persons gives the same rows — and written in bulk. Rows clerks made are never touched (a synthetic
+党员 or 集体户 row a clerk has added to is kept, and that person gets no new one).
+
+Persons' fields are kept as loaded, except where the history must agree with them and they are empty: an
+已转出 person's 转出日期 / 转往单位 / 转出原因 and a member's 组织关系转入/转出时间 (filled only when NULL,
+so a rerun reads back the same values). Persons without a 档案接收时间 (or one after yesterday) get no history.
+Not audited: this is demo data, millions of rows, and the audit chain records what people did.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+import zlib
+from dataclasses import dataclass, field
+
+import numpy as np
+import sqlalchemy as sa
+
+from . import history_events as E, history_members as M, history_rules as R, history_transfers as T
+from .history_time import Timeline
+from .history_write import engine_for, insert, typed
+
+PERSON_COLS = ("id", "archive_received_date", "archive_status", "transfer_out_date", "transfer_out_to",
+               "transfer_out_reason", "political_status", "party_join_date", "party_full_date", "party_org",
+               "party_member_type", "org_rel_in_date", "org_rel_out_date")
+# children first: a rerun deletes in this order
+TABLES = ("party_dues_payment", "party_org_transfer", "hukou_card_loan", "party_member", "collective_hukou",
+          "archive_transfer_in", "archive_transfer_out", "archive_loan", "archive_consultation", "material_use",
+          "certificate", "archive_material")
+CHILDREN = {"party_member": (("party_dues_payment", "party_member_id"), ("party_org_transfer", "party_member_id")),
+            "collective_hukou": (("hukou_card_loan", "collective_hukou_id"), ("hukou_dependent", "collective_hukou_id"))}
+NUMBERED = {"archive_transfer_out": "notice_no", "archive_loan": "notice_no", "certificate": "cert_no"}
+PARTY = ("中共党员", "中共预备党员")
+
+
+@dataclass
+class Result:
+    agencies: int = 0
+    persons: int = 0
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def total(self) -> int:
+        return sum(self.rows.values())
+
+
+def run(url: str, *, seed: int = 20211231, years: int = 10, today: dt.date | None = None,
+        progress=None) -> Result:
+    """Write the history for every agency with persons; `today` defaults to today in Beijing time."""
+    today = today or dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+    tl = Timeline(*R.window(today, years))
+    engine, res, t0 = engine_for(url), Result(), time.perf_counter()
+    try:
+        with engine.connect() as conn:
+            agencies = conn.execute(sa.text("select distinct agency_code from person order by 1")).scalars().all()
+        for code in agencies:
+            with engine.begin() as conn:
+                n, rows = agency_history(conn, tl, seed, code)
+            res.agencies += 1
+            res.persons += n
+            for k, v in rows.items():
+                res.rows[k] = res.rows.get(k, 0) + v
+            if progress:
+                progress(code, n, sum(rows.values()))
+    finally:
+        engine.dispose()
+    res.seconds = time.perf_counter() - t0
+    return res
+
+
+def agency_history(conn: sa.Connection, tl: Timeline, seed: int, agency: str) -> tuple[int, dict[str, int]]:
+    delete_previous(conn, agency)
+    persons = conn.execute(sa.text(f"select {', '.join(PERSON_COLS)} from person where agency_code = :a "
+                                   "order by id"), {"a": agency}).all()
+    if not persons:
+        return 0, {}
+    rng = np.random.default_rng([seed, zlib.crc32(agency.encode())])
+    cols = {c: [r[i] for r in persons] for i, c in enumerate(PERSON_COLS)}
+    p = E.People(ids=np.asarray(cols["id"], dtype="int64"), received=tl.offset(cols["archive_received_date"]),
+                 status=np.asarray([s or "" for s in cols["archive_status"]]),
+                 out_loaded=tl.offset(cols["transfer_out_date"]))
+    E.custody(rng, tl, p)
+    plan = draw_events(conn, rng, tl, p, cols, agency)
+    return len(persons), write(conn, tl, agency, plan, p, cols)
+
+
+def draw_events(conn, rng, tl: Timeline, p: E.People, cols: dict, agency: str) -> dict[str, dict]:
+    re_idx, re_first, re_out = T.reentries(rng, tl, p)
+    plan = {"archive_transfer_in": T.transfers_in(rng, tl, p, re_idx, re_first),
+            "archive_transfer_out": T.transfers_out(rng, tl, p, re_idx, re_first, re_out,
+                                                    cols["transfer_out_to"], cols["transfer_out_reason"]),
+            "archive_loan": E.loans(rng, tl, p), "archive_consultation": E.consultations(rng, tl, p),
+            "material_use": E.material_uses(rng, tl, p), "certificate": E.certificates(rng, tl, p),
+            "archive_material": T.materials(rng, tl, p)}
+    held = dict(conn.execute(sa.text("select person_id, max(settle_date) from collective_hukou where agency_code = :a"
+                                     " and status = '在户' group by person_id"), {"a": agency}).all())
+    any_household = set(conn.execute(sa.text("select distinct person_id from collective_hukou where agency_code = :a"),
+                                     {"a": agency}).scalars())
+    pos = {int(x): i for i, x in enumerate(p.ids)}
+    hi = np.asarray([pos[x] for x in held if x in pos], dtype="int64")
+    hi = hi[p.valid[hi]] if len(hi) else hi
+    settle = tl.offset([held[int(p.ids[i])] for i in hi]) if len(hi) else np.zeros(0, dtype="int64")
+    plan["collective_hukou"] = M.past_households(rng, tl, p, np.isin(p.ids, list(any_household)))
+    past = plan["collective_hukou"]
+    a = np.concatenate([np.maximum(p.start[hi], settle), np.asarray(past["settle_date"], dtype="int64")])
+    b = np.concatenate([p.end[hi], np.asarray(past["out_date"], dtype="int64") - 1])
+    plan["hukou_card_loan"] = M.card_loans(rng, tl, np.concatenate([p.ids[hi], past["person_id"]]), a, b)
+    members = set(conn.execute(sa.text("select person_id from party_member where agency_code = :a"),
+                               {"a": agency}).scalars())
+    party = np.isin(np.asarray([s or "" for s in cols["political_status"]]), PARTY) & ~np.isin(p.ids, list(members))
+    m = M.members(rng, tl, p, party, tl.offset(cols["party_join_date"]), tl.offset(cols["org_rel_in_date"]))
+    plan["party_org_transfer"] = M.org_transfers(rng, m)
+    plan["party_dues_payment"] = M.dues(rng, tl, m)
+    plan["party_member"] = member_rows(tl, m, plan["party_dues_payment"], cols)
+    return plan
+
+
+def member_rows(tl: Timeline, m: dict, dues: dict, cols: dict) -> dict:
+    """party_member columns: the person's party facts, and 党费交纳截止时间 = the last paid period's end."""
+    idx = m.pop("_idx")
+    last: dict[int, int] = {}
+    for person, until in zip(dues["_person"].tolist(), np.asarray(dues["paid_until"]).tolist()):
+        last[person] = max(until, last.get(person, E.NEVER))
+    kinds = [cols["party_member_type"][i] or ("预备党员" if cols["political_status"][i] == "中共预备党员" else "正式党员")
+             for i in idx]
+    return {**m, "member_type": kinds, "party_org": [cols["party_org"][i] for i in idx],
+            "dues_paid_until": np.asarray([last.get(int(x), E.NEVER) for x in m["person_id"]], dtype="int64"),
+            "join_date": tl.offset([cols["party_join_date"][i] for i in idx]),
+            "full_date": tl.offset([cols["party_full_date"][i] for i in idx])}
+
+
+def delete_previous(conn: sa.Connection, agency: str) -> None:
+    """The agency's rows of an earlier run; a synthetic 党员/集体户 row a clerk has added to stays."""
+    for table in TABLES:
+        keep = "".join(f" and id not in (select {fk} from {child} where agency_code = :a)"
+                       for child, fk in CHILDREN.get(table, ()))
+        conn.execute(sa.text(f"delete from {table} where agency_code = :a and created_by = :by{keep}"),
+                     {"a": agency, "by": R.CREATED_BY})
+
+
+def write(conn: sa.Connection, tl: Timeline, agency: str, plan: dict, p: E.People, cols: dict) -> dict[str, int]:
+    numbers(conn, tl, agency, plan)
+    counts = {}
+    for table in ("archive_transfer_in", "archive_transfer_out", "archive_loan", "archive_consultation",
+                  "material_use", "certificate", "archive_material", "collective_hukou", "party_member"):
+        counts[table] = insert(conn, table, typed(table, plan[table], tl.start, agency))
+    households = ids_by_person(conn, "collective_hukou", agency, synth_only=False, status="在户")
+    households.update(ids_by_person(conn, "collective_hukou", agency, synth_only=True))
+    member_ids = ids_by_person(conn, "party_member", agency, synth_only=True)
+    for table, fk, ids in (("hukou_card_loan", "collective_hukou_id", households),
+                           ("party_org_transfer", "party_member_id", member_ids),
+                           ("party_dues_payment", "party_member_id", member_ids)):
+        rows = plan[table]
+        rows[fk] = np.asarray([ids[int(x)] for x in rows["_person"]], dtype="int64")
+        counts[table] = insert(conn, table, typed(table, rows, tl.start, agency))
+    update_persons(conn, tl, plan, p, cols)
+    return counts
+
+
+def ids_by_person(conn, table: str, agency: str, *, synth_only: bool, status: str | None = None) -> dict[int, int]:
+    where = " and created_by = :by" if synth_only else ""
+    where += " and status = :st" if status else ""
+    rows = conn.execute(sa.text(f"select person_id, max(id) from {table} where agency_code = :a{where} "
+                                "group by person_id"), {"a": agency, "by": R.CREATED_BY, "st": status})
+    return {int(pid): int(i) for pid, i in rows}
+
+
+def numbers(conn: sa.Connection, tl: Timeline, agency: str, plan: dict) -> None:
+    """文书编号 in `numbering.document_no`'s format, per kind and year in date order, after the numbers clerks
+    already hold; `doc_sequence` raised to the last number so the next clerk's number follows."""
+    from archives_domain.business.numbering import PREFIXES
+
+    for table, column in NUMBERED.items():
+        rows = plan[table]
+        kinds = rows["_kind"] if "_kind" in rows else rows["cert_type"]
+        day = np.asarray(rows["_day"], dtype="int64")
+        years = (np.datetime64(tl.start, "D") + day).astype("datetime64[Y]").astype(int) + 1970
+        order = np.lexsort((np.asarray(rows["person_id"]), day))
+        last: dict[tuple[str, int], int] = {}
+        out = [None] * len(day)
+        for i in order.tolist():
+            key = (kinds[i], int(years[i]))
+            if key not in last:
+                last[key] = clerks_last(conn, table, column, agency, PREFIXES[key[0]], key[1])
+            last[key] += 1
+            out[i] = f"{PREFIXES[key[0]]}-{agency}-{key[1]}-{last[key]:06d}"
+        rows[column] = out
+        rows.pop("_kind", None)
+        for (kind, year), n in last.items():
+            raise_sequence(conn, agency, kind, year, n)
+
+
+def clerks_last(conn, table: str, column: str, agency: str, prefix: str, year: int) -> int:
+    pattern = f"{prefix}-{agency}-{year}-%"
+    values = conn.execute(sa.text(f"select {column} from {table} where agency_code = :a and {column} like :p and "
+                                  "(created_by is null or created_by <> :by)"),
+                          {"a": agency, "p": pattern, "by": R.CREATED_BY}).scalars().all()
+    nums = [int(m.group(1)) for v in values if (m := re.search(r"-(\d+)$", v or ""))]
+    return max(nums, default=0)
+
+
+def raise_sequence(conn, agency: str, kind: str, year: int, n: int) -> None:
+    key = {"a": agency, "k": kind, "y": year, "n": n}
+    done = conn.execute(sa.text("update doc_sequence set last_no = :n where agency_code = :a and kind = :k and "
+                                "year = :y and last_no < :n"), key).rowcount
+    if not done and conn.execute(sa.text("select 1 from doc_sequence where agency_code = :a and kind = :k and "
+                                         "year = :y"), key).first() is None:
+        conn.execute(sa.text("insert into doc_sequence (agency_code, kind, year, last_no) values (:a, :k, :y, :n)"),
+                     key)
+
+
+def update_persons(conn: sa.Connection, tl: Timeline, plan: dict, p: E.People, cols: dict) -> None:
+    """Empty fields the history must agree with: 已转出 persons' 转出 facts, members' 组织关系 dates."""
+    origin = np.datetime64(tl.start, "D")
+    as_date = lambda d: None if d <= E.NEVER else (origin + int(d)).tolist()
+    out = plan["archive_transfer_out"]
+    params = []
+    for j, pid in enumerate(out["person_id"].tolist()):
+        i = int(np.searchsorted(p.ids, pid))
+        if p.out_day[i] == out["out_date"][j] and p.out_day[i] > E.NEVER:
+            params.append({"id": pid, "d": as_date(out["out_date"][j]), "t": out["to_unit"][j],
+                           "r": out["reason"][j]})
+    if params:
+        conn.execute(sa.text("update person set transfer_out_date = coalesce(transfer_out_date, :d), "
+                             "transfer_out_to = coalesce(transfer_out_to, :t), "
+                             "transfer_out_reason = coalesce(transfer_out_reason, :r) where id = :id"), params)
+    m = plan["party_member"]
+    params = [{"id": int(pid), "i": as_date(a), "o": as_date(b)}
+              for pid, a, b in zip(m["person_id"], m["org_in_date"], m["org_out_date"])]
+    if params:
+        conn.execute(sa.text("update person set org_rel_in_date = coalesce(org_rel_in_date, :i), "
+                             "org_rel_out_date = coalesce(org_rel_out_date, :o) where id = :id"), params)
