@@ -56,8 +56,10 @@ def score(truth: Path, export_dir: Path, as_json: bool) -> None:
 @synth.command()
 @click.option("--seed", type=int, default=20211231, show_default=True, help="随机种子（相同种子、相同人员生成相同业务历史）")
 @click.option("--years", type=click.IntRange(1, 30), default=10, show_default=True, help="历史年数（至昨天，北京时间）")
+@click.option("--workers", type=click.IntRange(1, 8), default=2, show_default=True,
+              help="同时写入的机构数（MySQL；结果与之无关）")
 @click.option("--quiet", is_flag=True, help="不显示每个机构的进度")
-def history(seed: int, years: int, quiet: bool) -> None:
+def history(seed: int, years: int, workers: int, quiet: bool) -> None:
     """为已装载的人员生成业务历史（转入、转出、借阅、查阅、证明、材料、集体户、党员党费；合成演示数据，不记审计）。"""
     from archives_domain.config import Settings
     from synth.history import run
@@ -66,7 +68,7 @@ def history(seed: int, years: int, quiet: bool) -> None:
         if not quiet:
             click.echo(f"{code}  {persons:>8} 人  {rows:>9} 行")
 
-    res = run(Settings.from_env().database_url, seed=seed, years=years, progress=progress)
+    res = run(Settings.from_env().database_url, seed=seed, years=years, workers=workers, progress=progress)
     for table, n in sorted(res.rows.items()):
         click.echo(f"{table:<22} {n:>10} 行")
     rate = res.total / res.seconds if res.seconds else 0

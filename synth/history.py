@@ -16,6 +16,7 @@ import datetime as dt
 import re
 import time
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -50,24 +51,40 @@ class Result:
         return sum(self.rows.values())
 
 
-def run(url: str, *, seed: int = 20211231, years: int = 10, today: dt.date | None = None,
+def run(url: str, *, seed: int = 20211231, years: int = 10, today: dt.date | None = None, workers: int = 2,
         progress=None) -> Result:
-    """Write the history for every agency with persons; `today` defaults to today in Beijing time."""
+    """Write the history for every agency with persons; `today` defaults to today in Beijing time. On MySQL
+    `workers` agencies at a time (one connection and transaction each; the result does not depend on it)."""
     today = today or dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
     tl = Timeline(*R.window(today, years))
     engine, res, t0 = engine_for(url), Result(), time.perf_counter()
+
+    def one(code: str) -> tuple[int, dict[str, int]]:
+        for attempt in range(5):  # a deadlock between two agencies' writers rolls one back whole: run it again
+            try:
+                with engine.connect() as conn:
+                    if conn.dialect.name == "mysql":  # no gap locks across agencies' rows
+                        conn = conn.execution_options(isolation_level="READ COMMITTED")
+                    with conn.begin():
+                        return agency_history(conn, tl, seed, code)
+            except sa.exc.OperationalError as exc:
+                if attempt == 4 or getattr(exc.orig, "args", (0,))[0] not in (1213, 1205, 1467):  # 1467: MariaDB reports a lock wait on AUTO-INC so
+                    raise
+        raise AssertionError("unreachable")
+
     try:
         with engine.connect() as conn:
             agencies = conn.execute(sa.text("select distinct agency_code from person order by 1")).scalars().all()
-        for code in agencies:
-            with engine.begin() as conn:
-                n, rows = agency_history(conn, tl, seed, code)
-            res.agencies += 1
-            res.persons += n
-            for k, v in rows.items():
-                res.rows[k] = res.rows.get(k, 0) + v
-            if progress:
-                progress(code, n, sum(rows.values()))
+        if engine.dialect.name != "mysql":
+            workers = 1  # SQLite: one writer at a time anyway
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            for code, (n, rows) in zip(agencies, pool.map(one, agencies)):
+                res.agencies += 1
+                res.persons += n
+                for k, v in rows.items():
+                    res.rows[k] = res.rows.get(k, 0) + v
+                if progress:
+                    progress(code, n, sum(rows.values()))
     finally:
         engine.dispose()
     res.seconds = time.perf_counter() - t0
@@ -176,43 +193,49 @@ def numbers(conn: sa.Connection, tl: Timeline, agency: str, plan: dict) -> None:
     already hold; `doc_sequence` raised to the last number so the next clerk's number follows."""
     from archives_domain.business.numbering import PREFIXES
 
+    used: dict[tuple[str, int], int] = {}
     for table, column in NUMBERED.items():
+        used.update(clerks_last(conn, table, column, agency))
         rows = plan[table]
         kinds = rows["_kind"] if "_kind" in rows else rows["cert_type"]
         day = np.asarray(rows["_day"], dtype="int64")
-        years = (np.datetime64(tl.start, "D") + day).astype("datetime64[Y]").astype(int) + 1970
+        years = ((np.datetime64(tl.start, "D") + day).astype("datetime64[Y]").astype(int) + 1970).tolist()
         order = np.lexsort((np.asarray(rows["person_id"]), day))
-        last: dict[tuple[str, int], int] = {}
         out = [None] * len(day)
         for i in order.tolist():
-            key = (kinds[i], int(years[i]))
-            if key not in last:
-                last[key] = clerks_last(conn, table, column, agency, PREFIXES[key[0]], key[1])
-            last[key] += 1
-            out[i] = f"{PREFIXES[key[0]]}-{agency}-{key[1]}-{last[key]:06d}"
+            prefix, year = PREFIXES[kinds[i]], years[i]
+            n = used[(prefix, year)] = used.get((prefix, year), 0) + 1
+            out[i] = f"{prefix}-{agency}-{year}-{n:06d}"
         rows[column] = out
-        rows.pop("_kind", None)
-        for (kind, year), n in last.items():
-            raise_sequence(conn, agency, kind, year, n)
+    kind_of = {prefix: kind for kind, prefix in PREFIXES.items()}
+    raise_sequences(conn, agency, {(kind_of[prefix], year): n for (prefix, year), n in used.items()
+                                   if prefix in kind_of})
 
 
-def clerks_last(conn, table: str, column: str, agency: str, prefix: str, year: int) -> int:
-    pattern = f"{prefix}-{agency}-{year}-%"
+def clerks_last(conn, table: str, column: str, agency: str) -> dict[tuple[str, int], int]:
+    """The highest number per (prefix, year) among the agency's rows the history did not make."""
     values = conn.execute(sa.text(f"select {column} from {table} where agency_code = :a and {column} like :p and "
                                   "(created_by is null or created_by <> :by)"),
-                          {"a": agency, "p": pattern, "by": R.CREATED_BY}).scalars().all()
-    nums = [int(m.group(1)) for v in values if (m := re.search(r"-(\d+)$", v or ""))]
-    return max(nums, default=0)
+                          {"a": agency, "p": f"%-{agency}-%", "by": R.CREATED_BY}).scalars().all()
+    last: dict[tuple[str, int], int] = {}
+    for v in values:
+        if m := re.fullmatch(r"([A-Z]+)-\w+-(\d{4})-(\d+)", v or ""):
+            key = (m.group(1), int(m.group(2)))
+            last[key] = max(last.get(key, 0), int(m.group(3)))
+    return last
 
 
-def raise_sequence(conn, agency: str, kind: str, year: int, n: int) -> None:
-    key = {"a": agency, "k": kind, "y": year, "n": n}
-    done = conn.execute(sa.text("update doc_sequence set last_no = :n where agency_code = :a and kind = :k and "
-                                "year = :y and last_no < :n"), key).rowcount
-    if not done and conn.execute(sa.text("select 1 from doc_sequence where agency_code = :a and kind = :k and "
-                                         "year = :y"), key).first() is None:
+def raise_sequences(conn, agency: str, wanted: dict[tuple[str, int], int]) -> None:
+    have = {(k, y): n for k, y, n in conn.execute(sa.text(
+        "select kind, year, last_no from doc_sequence where agency_code = :a"), {"a": agency})}
+    up = [{"a": agency, "k": k, "y": y, "n": n} for (k, y), n in wanted.items() if (k, y) in have and have[(k, y)] < n]
+    new = [{"a": agency, "k": k, "y": y, "n": n} for (k, y), n in wanted.items() if (k, y) not in have]
+    if up:
+        conn.execute(sa.text("update doc_sequence set last_no = :n where agency_code = :a and kind = :k and "
+                             "year = :y"), up)
+    if new:
         conn.execute(sa.text("insert into doc_sequence (agency_code, kind, year, last_no) values (:a, :k, :y, :n)"),
-                     key)
+                     new)
 
 
 def update_persons(conn: sa.Connection, tl: Timeline, plan: dict, p: E.People, cols: dict) -> None:

@@ -55,10 +55,13 @@ def members(rng, tl: Timeline, p: People, party: np.ndarray, join: np.ndarray, o
     drawn = np.maximum(p.received[idx], join[idx]) + rng.integers(0, 60, n)
     loaded_ok = (org_in_loaded[idx] >= p.received[idx]) & (org_in_loaded[idx] <= tl.last)
     org_in = np.minimum(np.where(loaded_ok, org_in_loaded[idx], drawn), tl.last)
-    org_out = p.out_day[idx]
+    own = (rng.random(n) < R.RATES["org_out"]) & (org_in + 90 < tl.last)  # relation moves, archive stays
+    own_day = tl.draw(rng, org_in + 90, np.full(n, tl.last), "transfer")
+    org_out = np.where(p.out_day[idx] > NEVER, p.out_day[idx], np.where(own, own_day, NEVER))
     org_out = np.where(org_out >= org_in, org_out, NEVER)
+    to_where = np.where(org_out == NEVER, None, np.where(org_out == p.out_day[idx], "随档案转出", "新工作单位党组织"))
     return {"person_id": p.ids[idx], "_idx": idx, "_day": org_in, "org_in_date": org_in, "org_out_date": org_out,
-            "from_where": pick(rng, R.PARTY_FROM, n), "to_where": np.where(org_out > NEVER, "随档案转出", None).tolist(),
+            "from_where": pick(rng, R.PARTY_FROM, n), "to_where": to_where.tolist(),
             "status": np.where(org_out > NEVER, "已转出", "在册").tolist()}
 
 
@@ -68,15 +71,15 @@ def org_transfers(rng, m: dict) -> dict:
     person = np.concatenate([pid, pid[out]])
     day = np.concatenate([m["org_in_date"], np.asarray(m["org_out_date"])[out]])
     direction = ["转入"] * len(pid) + ["转出"] * int(out.sum())
-    place = list(m["from_where"]) + ["随档案转出"] * int(out.sum())
+    place = list(m["from_where"]) + [w for w, o in zip(m["to_where"], out) if o]
     n = len(person)
     return {"_person": person, "_day": day, "direction": direction, "transfer_date": day, "place": place,
             "letter_no": [f"DZ{x:08d}" for x in rng.integers(0, 10 ** 8, n)], "handler": pick(rng, R.HANDLERS, n)}
 
 
 def dues(rng, tl: Timeline, m: dict) -> dict:
-    """党费: one payment per month or quarter from the month after 转入 to the month before 转出 or the last
-    month; in arrears (在册 only), the last 3–18 months unpaid. Paid within the period's first 25 days."""
+    """党费: one payment per month, quarter, half year or year (DUES_MONTHS) from the month after 转入 to the
+    month before 转出 or the last month; in arrears (在册 only), the last 3–18 months unpaid. Paid within the period's first 25 days."""
     n = len(m["person_id"])
     month0 = np.datetime64(tl.start, "M")
     to_month = lambda d: ((np.datetime64(tl.start, "D") + np.asarray(d)).astype("datetime64[M]") - month0).astype("int64")
@@ -86,7 +89,7 @@ def dues(rng, tl: Timeline, m: dict) -> dict:
     last = np.where(out > NEVER, to_month(np.maximum(out, 0)) - 1, to_month(np.full(n, tl.last)))
     arrears = (out == NEVER) & (rng.random(n) < R.RATES["dues_arrears"])
     last = last - np.where(arrears, rng.integers(3, 19, n), 0)
-    step = np.where(rng.random(n) < R.RATES["dues_monthly"], 1, 3)
+    step = np.asarray(pick(rng, R.DUES_MONTHS, n), dtype="int64")
     k = np.maximum((last - first + 1) // step, 0)
     base = rng.uniform(*R.SALARY_BASE, n)
     idx, seq = expand(k)

@@ -49,7 +49,7 @@ RATES = {
     "cross_province": 0.10,
     "card_loan": 3.0,         # 户籍卡借用 per collective household
     "past_household": 0.06,   # share of non-collective persons who had a collective household and moved out
-    "dues_monthly": 0.30,     # share of members paying monthly (the others quarterly)
+    "org_out": 0.25,          # share of members (archive still here) whose 组织关系 moved to a new employer's party
     "dues_arrears": 0.12,     # share of members in 在册 who stopped paying 3–18 months ago
 }
 LOAN_DUE_DAYS = 30
@@ -87,4 +87,5 @@ MATERIALS = (("1", "干部履历表", 1), ("4-1", "高等学校毕业生登记�
              ("9-2", "聘用合同", 0), ("4-2", "专业技术职务任职资格评审表", 0), ("10", "其他材料", 0))
 # 党费 ratio by monthly salary base (元): (upper bound exclusive, ratio) — 《中国共产党党费收缴、使用和管理的规定》
 DUES_RATIO = ((3000, 0.005), (5000, 0.01), (10000, 0.015), (10 ** 9, 0.02))
+DUES_MONTHS = ((1, 10), (3, 50), (6, 25), (12, 15))  # months paid at a time (monthly … yearly), weight
 SALARY_BASE = (2500, 12000)           # uniform range of members' salary base in the window's first year
