@@ -21,6 +21,8 @@ prepare: setup
 	$(BIN)/archives users init-roles
 	$(BIN)/archives synth --persons $(DEMO_PERSONS) --seed 20211231 --out var/synth --quiet
 	$(BIN)/archives ingest --landing var/synth/landing --feeds var/synth/feeds
+	$(BIN)/archives synth history --seed 20211231 --quiet
+	$(BIN)/archives analytics build
 	./scripts/demo-admin.sh
 
 # All tests, on SQLite and on MariaDB/MySQL (TEST_MYSQL_URL, default root@127.0.0.1:3306).

@@ -1,6 +1,7 @@
 """Benchmark of the business pages of issue 14 through the real app over HTTP, on the 943k set (MariaDB).
 
-Run by hand (never in tests), after the 943k load, `archives db upgrade` and `bench/seed_business.py`:
+Run by hand (never in tests), after the 943k load, `archives db upgrade` and the business history
+(`archives synth history`, which replaced issue 14's bench/seed_business.py; 家庭成员 rows it no longer makes):
 
     DATABASE_URL=mysql+pymysql://root@127.0.0.1:3306/archives_b14 ARCHIVES_VAR_DIR=/work/var-b14 \\
     PYTHONPATH=$PWD .venv/bin/python bench/bench_business.py --agency 52000001

@@ -278,3 +278,26 @@ def test_analytics_build_sees_every_event_type(loaded):
     assert {r["event_type"] for r in rows} == EVENT_TYPES
     mine = q(engine, "select count(*) from archive_transfer_in")[0][0]
     assert sum(r["event_type"] == "转入" for r in rows) == mine
+
+
+def test_cli_writes_the_history_up_to_yesterday(loaded, monkeypatch, tmp_path):
+    """`archives synth history` against DATABASE_URL (today's window); runs last on each database."""
+    from click.testing import CliRunner
+
+    from archives_cli.main import cli
+
+    url, engine, _ = loaded
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("ARCHIVES_VAR_DIR", str(tmp_path / "var"))
+    result = CliRunner().invoke(cli, ["synth", "history", "--seed", "5", "--years", "3", "--quiet"])
+    assert result.exit_code == 0, result.output
+    total = sum(int(ln.split()[1]) for ln in result.output.splitlines() if ln.split()[0] in DATED)
+    assert total == sum(q(engine, f"select count(*) from {t} where created_by = :by", by=CREATED_BY)[0][0]
+                        for t in DATED) > 0
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+    yesterday = today - dt.timedelta(days=1)
+    latest = max(day(d) for (d,) in q(engine, "select max(loan_date) from archive_loan"))
+    assert latest <= yesterday
+    first = min(day(d) for (d,) in q(engine, "select min(consult_time) from archive_consultation"))
+    assert first >= dt.date(today.year - 3, 1, 1)
+    assert "业务历史：" in result.output
