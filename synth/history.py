@@ -13,6 +13,7 @@ Not audited: this is demo data, millions of rows, and the audit chain records wh
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import time
 import zlib
@@ -26,7 +27,7 @@ from . import history_events as E, history_members as M, history_rules as R, his
 from .history_time import Timeline
 from .history_write import engine_for, insert, typed
 
-PERSON_COLS = ("id", "archive_received_date", "archive_status", "transfer_out_date", "transfer_out_to",
+PERSON_COLS = ("id", "archive_no", "archive_received_date", "archive_status", "transfer_out_date", "transfer_out_to",
                "transfer_out_reason", "political_status", "party_join_date", "party_full_date", "party_org",
                "party_member_type", "org_rel_in_date", "org_rel_out_date")
 # children first: a rerun deletes in this order
@@ -163,6 +164,7 @@ def delete_previous(conn: sa.Connection, agency: str) -> None:
 
 def write(conn: sa.Connection, tl: Timeline, agency: str, plan: dict, p: E.People, cols: dict) -> dict[str, int]:
     numbers(conn, tl, agency, plan)
+    plan["certificate"]["content_snapshot"] = snapshots(conn, agency, plan["certificate"], p, cols, tl)
     counts = {}
     for table in ("archive_transfer_in", "archive_transfer_out", "archive_loan", "archive_consultation",
                   "material_use", "certificate", "archive_material", "collective_hukou", "party_member"):
@@ -178,6 +180,22 @@ def write(conn: sa.Connection, tl: Timeline, agency: str, plan: dict, p: E.Peopl
         counts[table] = insert(conn, table, typed(table, rows, tl.start, agency))
     update_persons(conn, tl, plan, p, cols)
     return counts
+
+
+def snapshots(conn, agency: str, certs: dict, p: E.People, cols: dict, tl: Timeline) -> list[str]:
+    """A small snapshot in the shape `certificates.issue` writes (the show page and the PDF read it), saying in
+    its text that the certificate is synthetic; no digest, no signature, no 核验码: it never verifies."""
+    name = conn.execute(sa.text("select name from agency where code = :a"), {"a": agency}).scalar() or ""
+    where = np.searchsorted(p.ids, certs["person_id"])
+    days = tl.dates(certs["_day"])
+    return [json.dumps({"v": 1, "cert_no": no, "kind": kind, "agency_code": agency, "agency_name": name,
+                        "issued_on": d.isoformat(), "recipient_unit": unit, "purpose": purpose, "handler": handler,
+                        "person": {"name": "", "sex": "", "id_number": "", "archive_no": cols["archive_no"][i]},
+                        "paragraphs": [R.CERT_NOTE], "columns": [], "rows": [], "tail": [], "validity": ""},
+                       ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+            for no, kind, unit, purpose, handler, d, i in zip(
+                certs["cert_no"], certs["cert_type"], certs["recipient_unit"], certs["purpose"], certs["handler"],
+                days, where.tolist())]
 
 
 def ids_by_person(conn, table: str, agency: str, *, synth_only: bool, status: str | None = None) -> dict[int, int]:

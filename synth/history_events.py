@@ -49,10 +49,10 @@ def expand(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def counts_for(rng, rate: float, span: np.ndarray, cap: np.ndarray | None = None) -> np.ndarray:
-    """Poisson counts at `rate` per ten years of `span` days (no events on an empty span)."""
+    """Poisson counts at `rate` per ten years of `span` days (none on an empty span: a 转出 before the window)."""
     lam = rate * np.clip(span, 0, None) / 3650.0
     k = rng.poisson(lam)
-    return np.minimum(k, cap) if cap is not None else k
+    return np.maximum(np.minimum(k, cap), 0) if cap is not None else k
 
 
 def custody(rng, tl: Timeline, p: People) -> None:

@@ -56,7 +56,8 @@ LOAN_DUE_DAYS = 30
 CARD_DUE_DAYS = 15
 
 # --- names and choices (value, weight) -------------------------------------------------------------------------
-CERT_KINDS = (("存档证明", 45), ("经历证明", 20), ("亲属关系证明", 15), ("政审证明", 12), ("托管证明", 8))
+# only the kinds the app issues and prints (archives_domain.business.certificate_texts.KINDS)
+CERT_KINDS = (("存档证明", 55), ("经历证明", 25), ("亲属关系证明", 20))
 CERT_PURPOSES = ("办理入职手续", "报考公务员", "办理落户", "申请职称评审", "办理出国（境）手续", "办理社保业务")
 CERT_NOTE = "合成演示数据（synth-history）：未签名，不能通过核验"
 RECIPIENTS = ("贵阳市人力资源和社会保障局", "遵义市公安局", "贵州省教育厅", "中国建设银行贵州省分行", "贵州大学",

@@ -210,10 +210,15 @@ def test_document_numbers_follow_the_numbering_formats(loaded):
             m = re.fullmatch(rf"{PREFIXES[kind]}-{agency}-(\d{{4}})-(\d{{6}})", no)
             assert m, no
             assert seq[(agency, kind, int(m.group(1)))] >= int(m.group(2))
+    kinds = {k for (k,) in q(engine, "select distinct cert_type from certificate")}
+    assert kinds == set(certificates.KINDS)  # every kind the app can show and print, no other
     with Session(engine) as s:  # a synthetic certificate never passes the public check
         cert = s.scalar(sa.select(certificates.Certificate).limit(1))
         assert cert.verify_code is None and not certificates.signature_ok(s, cert)
         assert certificates.verify(s, cert.cert_no, "ANYCODE") is None
+        snap = certificates.snapshot_of(cert)  # the show page and the PDF still have what they read
+        assert snap["cert_no"] == cert.cert_no and snap["person"]["archive_no"] and "不能通过核验" in snap["paragraphs"][0]
+        assert certificates.render_pdf(cert, "/verify/none").startswith(b"%PDF")
 
 
 def test_proportions_and_seasons_are_plausible(loaded):
