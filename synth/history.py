@@ -35,7 +35,9 @@ TABLES = ("party_dues_payment", "party_org_transfer", "hukou_card_loan", "party_
           "archive_transfer_in", "archive_transfer_out", "archive_loan", "archive_consultation", "material_use",
           "certificate", "archive_material")
 CHILDREN = {"party_member": (("party_dues_payment", "party_member_id"), ("party_org_transfer", "party_member_id")),
-            "collective_hukou": (("hukou_card_loan", "collective_hukou_id"), ("hukou_dependent", "collective_hukou_id"))}
+            "collective_hukou": (("hukou_card_loan", "collective_hukou_id"),
+                                 ("hukou_dependent", "collective_hukou_id"))}
+RETRY = (1213, 1205, 1467)  # deadlock, lock wait timeout, and MariaDB's way of reporting a lock wait on AUTO-INC
 NUMBERED = {"archive_transfer_out": "notice_no", "archive_loan": "notice_no", "certificate": "cert_no"}
 PARTY = ("中共党员", "中共预备党员")
 
@@ -69,7 +71,7 @@ def run(url: str, *, seed: int = 20211231, years: int = 10, today: dt.date | Non
                     with conn.begin():
                         return agency_history(conn, tl, seed, code)
             except sa.exc.OperationalError as exc:
-                if attempt == 4 or getattr(exc.orig, "args", (0,))[0] not in (1213, 1205, 1467):  # 1467: MariaDB reports a lock wait on AUTO-INC so
+                if attempt == 4 or getattr(exc.orig, "args", (0,))[0] not in RETRY:
                     raise
         raise AssertionError("unreachable")
 

@@ -79,11 +79,17 @@ def org_transfers(rng, m: dict) -> dict:
 
 def dues(rng, tl: Timeline, m: dict) -> dict:
     """党费: one payment per month, quarter, half year or year (DUES_MONTHS) from the month after 转入 to the
-    month before 转出 or the last month; in arrears (在册 only), the last 3–18 months unpaid. Paid within the period's first 25 days."""
+    month before 转出 or the last month; in arrears (在册 only), the last 3–18 months unpaid. Paid within the
+    period's first 25 days."""
     n = len(m["person_id"])
-    month0 = np.datetime64(tl.start, "M")
-    to_month = lambda d: ((np.datetime64(tl.start, "D") + np.asarray(d)).astype("datetime64[M]") - month0).astype("int64")
-    month_start = lambda k: ((month0 + k).astype("datetime64[D]") - np.datetime64(tl.start, "D")).astype("int64")
+    day0, month0 = np.datetime64(tl.start, "D"), np.datetime64(tl.start, "M")
+
+    def to_month(d):
+        return ((day0 + np.asarray(d)).astype("datetime64[M]") - month0).astype("int64")
+
+    def month_start(k):
+        return ((month0 + k).astype("datetime64[D]") - day0).astype("int64")
+
     first = to_month(np.maximum(m["org_in_date"], 0)) + 1
     out = np.asarray(m["org_out_date"])
     last = np.where(out > NEVER, to_month(np.maximum(out, 0)) - 1, to_month(np.full(n, tl.last)))
