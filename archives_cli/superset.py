@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import uuid
+from pathlib import Path
 
 import click
 
@@ -27,6 +28,8 @@ def _runtime(c):
     from archives_domain.private_files import private_dir
     from pipelines.analytics import target_for
     target = target_for(c.engine)
+    if target.dialect == "sqlite" and not Path(target.dw_name).exists():
+        raise click.ClickException(f"分析库尚未生成（{target.dw_name}）：请先执行 archives analytics build")
     ensure_secret(c.settings)
     env = superset_environ(c.settings, sqlite_analytics=target.dialect == "sqlite")
     if env["ARCHIVES_SUPERSET_METADATA_URL"].startswith("sqlite:///"):

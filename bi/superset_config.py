@@ -59,6 +59,25 @@ LANGUAGES = {"zh": {"flag": "cn", "name": "简体中文"}, "en": {"flag": "us", 
 # The only database is 分析库 (set by `archives superset sync`). On the SQLite default it is a file opened
 # read-only, which Superset refuses unless unsafe connections are allowed — allowed for that case alone.
 PREVENT_UNSAFE_DB_CONNECTIONS = not _env_flag("ARCHIVES_SUPERSET_SQLITE_ANALYTICS")
+# MariaDB through PyMySQL (pure Python, pinned): Superset's MySQL engine spec reads column type codes
+# from `MySQLdb` (mysqlclient, a C build) — PyMySQL provides the same constants under that name.
+try:
+    import pymysql
+
+    pymysql.install_as_MySQLdb()
+except ImportError:  # pragma: no cover — PyMySQL is in requirements/superset.txt
+    pass
+
+
+def FLASK_APP_MUTATOR(app) -> None:  # noqa: N802 (Superset's name)
+    """SQL Lab finds a table's RLS rules by its qualified name. MySQL is a "dynamic schema" engine in
+    Superset: a query sent without a schema is qualified with "" and matches no dataset, so its rows
+    would come back unfiltered. 分析库 is one database (the URI's), so unqualified tables are qualified
+    with it instead — the RLS rules then always apply."""
+    from superset.db_engine_specs.mysql import MySQLEngineSpec
+    MySQLEngineSpec.supports_dynamic_schema = False
+
+
 SQLLAB_CTAS_NO_LIMIT = False
 SQL_MAX_ROW = 100000
 # RLS_IN_SQLLAB: an analyst's SQL Lab queries get the same row-level filters as charts.

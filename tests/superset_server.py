@@ -296,9 +296,9 @@ def chart_data(http: requests.Session, site: Site, *, guest: bool = False, extra
     return {row["agency_code"]: int(row["档案数"]) for row in rows}
 
 
-def sqllab(http: requests.Session, site: Site, sql: str) -> requests.Response:
+def sqllab(http: requests.Session, site: Site, sql: str, schema: str | None = None) -> requests.Response:
     return http.post(f"{site.base_url}/api/v1/sqllab/execute/",
-                     json={"database_id": site.database_id(), "sql": sql, "runAsync": False, "schema": None,
+                     json={"database_id": site.database_id(), "sql": sql, "runAsync": False, "schema": schema,
                            "tab": "t", "client_id": uuid.uuid4().hex[:10]})
 
 

@@ -58,3 +58,29 @@ def test_rls_clause_is_built_from_checked_codes_only():
     assert scope_role_name(CITY) == "scope_" + CITY
     with pytest.raises(ScopeCodeError):
         scope_role_name("x'")
+
+
+def test_sync_spec_users_roles_and_scopes(tree, settings):
+    """Who becomes a Superset user, with which role and scope (the spec `archives superset sync` applies)."""
+    from archives_domain.accounts import grants
+    from archives_domain.bi.superset_spec import ANALYST, MANAGER, build_spec
+    from archives_domain.models import Role
+    from archives_domain.pii.store import codec_from_settings
+    from ops_app.security.permissions import DEFAULT_GRANTS, expand, universe
+    key = grants.seal_key(codec_from_settings(settings).keyring)
+    with Session(tree) as s:
+        for name in ("统计分析员", "档案经办人", "查询员"):
+            grants.set_role_grants(s, key, s.scalar(select(Role).where(Role.name == name)),
+                                   expand(DEFAULT_GRANTS[name]), universe())
+        create_user(s, username="query_city", password="Init#Pass1", role_names=["查询员"], agency_code=CITY)
+        s.commit()
+        spec = build_spec(s, key, bundle_dir="/b", database_uri="sqlite://", database_schema="main",
+                          rls_tables=["fact_archive_stock"], secret="s" * 40, embed_origins=["http://app"])
+    users = {u["username"]: u["roles"] for u in spec["users"]}
+    # 统计分析员: 综合统计 with 自定义查询 → analyst, scope the subtree; 查询员: 档案信息统计 only → manager;
+    # 档案经办人 (own agency only) → the `_self` scope; 系统管理员: no 综合统计 → not synced.
+    assert users == {"clerk_city": [ANALYST, f"scope_{CITY}_self"], "query_city": [MANAGER, f"scope_{CITY}"],
+                     "stat_city": [ANALYST, f"scope_{CITY}"]}
+    scopes = {r["name"]: r["clause"] for r in spec["scope_roles"]}
+    assert scopes == {f"scope_{CITY}": rls_clause([CITY, COUNTY]), f"scope_{CITY}_self": rls_clause([CITY])}
+    assert spec["service"]["password"] != spec["service"]["username"] and len(spec["service"]["password"]) == 64

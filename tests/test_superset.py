@@ -75,12 +75,17 @@ def test_province_sees_every_agency(superset_site):
 
 
 def test_sql_lab_is_filtered_too(superset_site):
+    """Unqualified and schema-qualified table names, with and without a schema chosen: always the scope."""
+    from pipelines.analytics import target_for
     http = _stats_session(superset_site, "stat_county")
-    r = sqllab(http, superset_site, "SELECT agency_code, SUM(person_count) AS n FROM fact_archive_stock "
-                                    "GROUP BY agency_code")
-    assert r.status_code == 200, r.text[:1500]
-    got = {row["agency_code"]: int(row["n"]) for row in r.json()["data"]}
-    assert got == {COUNTY: superset_site.dw_count()[COUNTY]}
+    schema = "main" if superset_site.backend == "sqlite" else target_for(superset_site.engine, {}).dw_name
+    for table, chosen in [("fact_archive_stock", None), ("fact_archive_stock", schema),
+                          (f"{schema}.fact_archive_stock", None)]:
+        r = sqllab(http, superset_site, f"SELECT agency_code, SUM(person_count) AS n FROM {table} "
+                                        "GROUP BY agency_code", schema=chosen)
+        assert r.status_code == 200, r.text[:1500]
+        got = {row["agency_code"]: int(row["n"]) for row in r.json()["data"]}
+        assert got == {COUNTY: superset_site.dw_count()[COUNTY]}, (table, chosen)
 
 
 def test_analytics_database_can_not_be_written(superset_site):
