@@ -203,8 +203,12 @@ def _ensure_scope_rules(spec: dict, datasets: list, changes: dict) -> None:
         db.session.delete(stale)
         _bump(changes, "rls_rules_removed")
     Role = sm.role_model
-    for role in db.session.query(Role).filter(Role.name.like(prefix + "%")):
+    for role in db.session.query(Role).filter(Role.name.like(prefix + "%")).all():
         if role.name not in wanted:
+            # Detach it first: on a MySQL metadata database the user-role links would block the delete.
+            for user in db.session.query(sm.user_model).filter(sm.user_model.roles.any(id=role.id)):
+                user.roles = [r for r in user.roles if r.id != role.id]
+            db.session.flush()
             db.session.delete(role)
             _bump(changes, "roles_removed")
     db.session.flush()

@@ -158,6 +158,24 @@ def test_only_the_app_may_frame_superset(superset_site):
     assert "X-Frame-Options" not in r.headers
 
 
+def test_user_who_loses_statistics_is_disabled_and_scope_removed(superset_site):
+    """Runs last for its site: the city 档案经办人 is disabled in the app; the next sync disables the
+    Superset user, takes the archive roles and removes the scope nobody has any more."""
+    from sqlalchemy import update
+
+    from archives_domain.models.security import User
+    with superset_site.engine.begin() as conn:
+        conn.execute(update(User).where(User.username == "clerk_city").values(active=False))
+    superset_site.sync()
+    assert superset_site.metadata_rows(
+        "SELECT u.active, COUNT(ur.id) FROM ab_user u LEFT JOIN ab_user_role ur ON ur.user_id = u.id "
+        "WHERE u.username = 'clerk_city' GROUP BY u.active") == [(0, 0)]
+    roles = {r for (r,) in superset_site.metadata_rows("SELECT name FROM ab_role")}
+    rules = {r for (r,) in superset_site.metadata_rows("SELECT name FROM row_level_security_filters")}
+    assert f"scope_{CITY}_self" not in roles and f"archives_scope_{CITY}_self" not in rules
+    assert f"scope_{CITY}" in roles and f"archives_scope_{CITY}" in rules
+
+
 def test_missing_venv_skips_outside_ci_only(monkeypatch, tmp_path):
     import superset_server
     monkeypatch.setattr(superset_server, "VENV", tmp_path / "none")
