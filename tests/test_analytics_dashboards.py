@@ -27,7 +27,7 @@ def _seed_dashboards(engine) -> None:
     d = dt.date
     with Session(engine) as s:
         unit = s.scalars(sa.select(Unit)).one()
-        unit.industry = "信息传输、软件和信息技术服务业"
+        unit.industry = "信息技术服务业"
         s.add(Unit(agency_code=CITY, name="贵阳某某建筑公司", uscc="91520100MA6DKY9999", industry="建筑业"))
         p1 = _person(s, COUNTY, "D001", "吴一", archive_received_date=d(2015, 6, 10), transfer_out_date=d(2023, 1, 5),
                      archive_status="已转出", sex="男", education_level="大学本科")
@@ -110,7 +110,7 @@ def test_stock_monthly_equals_persons_held_at_each_month_end(dash):
                                          and p.archive_received_date.year * 100 + p.archive_received_date.month == ym)
         assert int(r["out_count"]) == sum(1 for p in mine if p.transfer_out_date
                                           and p.transfer_out_date.year * 100 + p.transfer_out_date.month == ym)
-    may = {r["agency_code"]: int(r["stock_count"]) for r in rows if r["year_month_key"] == 202405}
+    may = {r["agency_code"]: int(r["stock_count"]) for r in rows if int(r["is_current_month"]) == 1}
     assert (may[COUNTY], may[CITY], may[PROV]) == (4, 2, 1)   # D005 arrives after the snapshot day
 
 
@@ -179,7 +179,7 @@ def test_person_structure_counts_and_industry(dash):
     for r in rows:
         industry[r["industry"]] = industry.get(r["industry"], 0) + int(r["person_count"])
     # 张三丰 through his unit, 郑二 through the employer's USCC, everyone else unknown
-    assert industry == {"信息传输、软件和信息技术服务业": 1, "建筑业": 1, "未知": sum(per_agency.values()) - 2}
+    assert industry == {"信息技术服务业": 1, "建筑业": 1, "未知": sum(per_agency.values()) - 2}
     assert sum(int(r["person_count"]) for r in rows if r["in_stock"] == "否") == 3
     assert {r["prefecture_name"] for r in rows if r["agency_code"] == COUNTY} == {"贵阳市"}
 
@@ -201,8 +201,15 @@ def test_party_members_dues_state(dash):
 
 def test_dq_repair_and_names(dash):
     rows = _rows(dash, "fact_dq_repair")
-    got = {(r["rule"], r["outcome"]): int(r["repair_count"]) for r in rows}
-    assert got == {("学历标准化", "自动修复"): 2, ("单位名称对齐", "转人工核实"): 1}
+    got: dict = {}
+    for r in rows:
+        got[(r["run_id"], r["rule"], r["outcome"])] = got.get((r["run_id"], r["rule"], r["outcome"]), 0) + int(
+            r["repair_count"])
+    with dash.connect() as conn:
+        want = {(run, rule, "自动修复" if applied else "转人工核实"): n for run, rule, applied, n in conn.execute(sa.text(
+            "SELECT run_id, rule, applied, COUNT(*) FROM dq_repair_log GROUP BY run_id, rule, applied"))}
+    assert got == want == {("run-1", "学历标准化", "自动修复"): 1, ("run-2", "学历标准化", "自动修复"): 2,
+                           ("run-2", "单位名称对齐", "转人工核实"): 1}
     assert {r["agency_name"] for r in _rows(dash, "fact_dq_run")} >= {rows[0]["agency_name"]}
 
 

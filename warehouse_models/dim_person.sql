@@ -28,7 +28,7 @@ SELECT
   p.insured_status                                         AS insured_status,
   p.data_source                                            AS data_source,
   p.employer_uscc                                          AS employer_uscc,
-  COALESCE(u.industry, (SELECT MIN(u2.industry) FROM {{dw}}.dim_unit u2
+  COALESCE(u.industry, (SELECT MIN(u2.industry) FROM {{ops}}.unit u2
                          WHERE u2.uscc = p.employer_uscc AND u2.industry IS NOT NULL), '未知')
                                                            AS industry,
   p.unit_id                                                AS unit_key,
@@ -37,4 +37,4 @@ SELECT
   {{date_key(p.archive_received_date)}}                    AS received_date_key,
   p.transfer_out_date                                      AS transfer_out_date
 FROM {{ops}}.person p
-LEFT JOIN {{dw}}.dim_unit u ON u.unit_key = p.unit_id
+LEFT JOIN {{ops}}.unit u ON u.id = p.unit_id

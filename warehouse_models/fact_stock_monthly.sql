@@ -10,6 +10,7 @@ SELECT
   m.month_start                                            AS month_start,
   m.month_label                                            AS month_label,
   m.year                                                   AS year,
+  CASE WHEN m.year_month_key = {{year({{today}})}} * 100 + {{month({{today}})}} THEN 1 ELSE 0 END AS is_current_month,
   COALESCE(f.in_count, 0)                                  AS in_count,
   COALESCE(f.out_count, 0)                                 AS out_count,
   COALESCE(b.base_count, 0) + SUM(COALESCE(f.in_count, 0) - COALESCE(f.out_count, 0))
