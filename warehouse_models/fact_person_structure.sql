@@ -10,10 +10,8 @@ SELECT
   p.age_band                                               AS age_band,
   COALESCE(p.education_level, '未知')                      AS education_level,
   p.industry                                               AS industry,
-  COALESCE(p.political_status, '未知')                     AS political_status,
   COUNT(*)                                                 AS person_count
 FROM {{dw}}.dim_person p
 JOIN {{dw}}.dim_agency a ON a.agency_code = p.agency_code
 GROUP BY p.agency_code, a.agency_name, COALESCE(a.prefecture_name, '省直属'), p.archive_status,
-         COALESCE(p.sex, '未知'), p.age_band, COALESCE(p.education_level, '未知'), p.industry,
-         COALESCE(p.political_status, '未知')
+         COALESCE(p.sex, '未知'), p.age_band, COALESCE(p.education_level, '未知'), p.industry
