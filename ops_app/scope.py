@@ -22,31 +22,7 @@ from flask_appbuilder.models.filters import BaseFilter
 from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
-from archives_domain.accounts.roles import ADMIN_ROLES
-from archives_domain.models import Agency
-
-DOWNWARD_ROLES = frozenset({"业务负责人", "查询员", "统计分析员"})
-
-
-def agency_subtree(s: Session, code: str) -> set[str]:
-    """The agency and every agency below it, at any depth."""
-    codes, frontier = {code}, {code}
-    while frontier:
-        children = set(s.scalars(select(Agency.code).where(Agency.parent_code.in_(sorted(frontier)))))
-        frontier = children - codes
-        codes |= frontier
-    return codes
-
-
-def scope_for(s: Session, agency_code: str | None, roles: set[str]) -> frozenset[str]:
-    if not agency_code:
-        return frozenset()
-    business = roles - set(ADMIN_ROLES)
-    if not business:
-        return frozenset()
-    if business & DOWNWARD_ROLES:
-        return frozenset(agency_subtree(s, agency_code))
-    return frozenset({agency_code})
+from archives_domain.data_scope import DOWNWARD_ROLES, agency_subtree, scope_for  # noqa: F401 (re-exported)
 
 
 def visible_agency_codes(s: Session, user) -> frozenset[str]:
