@@ -87,7 +87,7 @@ def _params(chart: dict) -> dict:
         p.update(query_mode="aggregate", groupby=chart.get("groupby", []), metrics=metrics, all_columns=[],
                  percent_metrics=[], order_desc=not chart.get("ascending", False), row_limit=chart.get("limit", 1000),
                  server_page_length=20, table_timestamp_format="smart_date", show_cell_bars=True,
-                 include_search=True, allow_rearrange_columns=False, color_pn=True,
+                 include_search=False, allow_rearrange_columns=False, color_pn=True,
                  column_config={x["label"]: {"d3NumberFormat": x.get("format")} for x in chart["metrics"]
                                 if x.get("format")})
         if order:
@@ -113,6 +113,8 @@ def _params(chart: dict) -> dict:
                      timeseries_limit_metric=order)
         else:
             p.update(x_axis_sort_asc=True)
+        if not chart.get("grain"):   # category axis: the Chinese names are long
+            p.update(xAxisLabelRotation=45, x_axis_title_margin=50)
     return p
 
 
