@@ -114,7 +114,7 @@ def _params(chart: dict) -> dict:
         else:
             p.update(x_axis_sort_asc=True)
         if not chart.get("grain"):   # category axis: the Chinese names are long
-            p.update(xAxisLabelRotation=45, x_axis_title_margin=50)
+            p.update(xAxisLabelRotation=45, x_axis_title_margin=90)
     return p
 
 

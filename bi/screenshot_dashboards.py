@@ -17,6 +17,21 @@ sys.path.insert(0, str(ROOT / "bi"))
 import dashboards_spec as spec  # noqa: E402
 
 
+def _wait_drawn(page, charts: int, timeout_s: float = 120) -> None:
+    """Until every chart holder has content and no loading spinner is left (twice in a row), then a moment
+    for the echarts animation."""
+    quiet, waited = 0, 0.0
+    while waited < timeout_s and quiet < 2:
+        page.wait_for_timeout(1000)
+        waited += 1
+        holders = page.locator(".dashboard-component-chart-holder").count()
+        loading = page.locator(".loading").count()
+        drawn = page.locator(".dashboard-component-chart-holder .chart-container, "
+                             ".dashboard-component-chart-holder .chart-slice").count()
+        quiet = quiet + 1 if holders >= charts and loading == 0 and drawn >= charts else 0
+    page.wait_for_timeout(2000)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="综合统计看板截图")
     ap.add_argument("--superset", required=True)
@@ -42,11 +57,7 @@ def main(argv=None) -> int:
                 continue
             page.goto(f"{args.superset}/superset/dashboard/{dash['slug']}/?standalone=1")
             page.wait_for_selector(".dashboard-component-chart-holder", timeout=90_000)
-            # every chart has drawn (no loading spinner left), then a moment for the echarts animation
-            page.wait_for_function("document.querySelectorAll('.dashboard-component-chart-holder').length > 0 && "
-                                   "document.querySelectorAll('.loading, [aria-label=\"Loading\"]').length === 0",
-                                   timeout=120_000)
-            page.wait_for_timeout(2500)
+            _wait_drawn(page, len(dash["charts"]))
             target = out / f"dashboard-{dash['slug']}.png"
             page.screenshot(path=str(target), full_page=True)
             print(target.relative_to(ROOT))

@@ -111,8 +111,17 @@ def _deadline_months(business_type: str) -> str:
     raise AnalyticsError(f"未知的期限规则：{business_type}（可选：{', '.join(r.business_type for r in RULES)}）")
 
 
+def _repair_rule_text(column: str) -> str:
+    """修复规则说明: a CASE giving each repair rule's Chinese description (`dq_rules.repair_rules.RULES`),
+    the rule's own name where the table has none."""
+    from dq_rules.repair_rules import RULES
+    whens = " ".join(f"WHEN '{name}' THEN '{rule['text'].replace(chr(39), chr(39) * 2)}'"
+                     for name, rule in sorted(RULES.items()) if rule.get("text"))
+    return f"(CASE {column} {whens} ELSE {column} END)"
+
+
 # Macros whose value comes from the domain's rules (data), the same on both backends.
-DATA_MACROS = {"deadline_months": _deadline_months}
+DATA_MACROS = {"deadline_months": _deadline_months, "repair_rule_text": _repair_rule_text}
 _MACRO = re.compile(r"\{\{\s*(\w+)\s*(?:\(([^{}]*)\))?\s*\}\}", re.S)
 
 

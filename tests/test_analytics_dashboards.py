@@ -61,7 +61,8 @@ def _seed_dashboards(engine) -> None:
         s.flush()
         s.add(PartyDuesPayment(agency_code=CITY, party_member_id=members[0].id, amount=Decimal("6.00"),
                                paid_until=d(2023, 10, 31), paid_on=d(2023, 6, 1)))
-        for rule, applied in (("学历标准化", True), ("学历标准化", True), ("单位名称对齐", False)):
+        for rule, applied in (("学历标准化", True), ("学历标准化", True), ("单位名称对齐", False),
+                              ("birth_date_from_id", True)):
             s.add(RepairLog(run_id="run-2", agency_code=COUNTY, field="学历", rule=rule, applied=applied))
         s.commit()
 
@@ -209,7 +210,12 @@ def test_dq_repair_and_names(dash):
         want = {(run, rule, "自动修复" if applied else "转人工核实"): n for run, rule, applied, n in conn.execute(sa.text(
             "SELECT run_id, rule, applied, COUNT(*) FROM dq_repair_log GROUP BY run_id, rule, applied"))}
     assert got == want == {("run-1", "学历标准化", "自动修复"): 1, ("run-2", "学历标准化", "自动修复"): 2,
-                           ("run-2", "单位名称对齐", "转人工核实"): 1}
+                           ("run-2", "单位名称对齐", "转人工核实"): 1, ("run-2", "birth_date_from_id", "自动修复"): 1}
+    # the rule's Chinese description from dq_rules (a rule it does not know keeps its name)
+    from dq_rules.repair_rules import RULES
+    texts = {r["rule"]: r["rule_text"] for r in rows}
+    assert texts == {"学历标准化": "学历标准化", "单位名称对齐": "单位名称对齐",
+                     "birth_date_from_id": RULES["birth_date_from_id"]["text"]}
     assert {r["agency_name"] for r in _rows(dash, "fact_dq_run")} >= {rows[0]["agency_name"]}
 
 
