@@ -56,7 +56,8 @@ insert into party_member (agency_code, person_id, member_type, party_org, join_d
   created_by, updated_by, created_at, updated_at)
 select agency_code, id, case when political_status = '中共预备党员' then '预备党员' else '正式党员' end,
   '流动党员党支部', date '2000-07-01' + interval (id % 7000) day,
-  case when id % 23 = 0 then null else last_day({TODAY} - interval (case when id % 5 = 0 then id % 12 else 1 end) month) end,
+  case when id % 23 = 0 then null
+       else last_day({TODAY} - interval (case when id % 5 = 0 then id % 12 else 1 end) month) end,
   '在册', 1, {BY}, {BY}, now(), now()
 from person p where political_status in ('中共党员', '中共预备党员')
   and not exists (select 1 from party_member m where m.person_id = p.id)"""),

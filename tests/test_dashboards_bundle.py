@@ -38,7 +38,8 @@ def test_assets_follow_the_spec():
     datasets = {_load(f"datasets/分析库/{t}.yaml")["uuid"]: t for t in spec.DATASETS}
     for dash in spec.DASHBOARDS:
         board = _load(f"dashboards/{dash['slug']}.yaml")
-        assert board["uuid"] == spec.stable_uuid("dashboard", dash["slug"]) and board["dashboard_title"] == dash["title"]
+        assert board["uuid"] == spec.stable_uuid("dashboard", dash["slug"])
+        assert board["dashboard_title"] == dash["title"]
         in_layout = {v["meta"]["uuid"] for v in board["position"].values() if isinstance(v, dict)
                      and v.get("type") == "CHART"}
         assert in_layout == {spec.stable_uuid("chart", c["key"]) for c in dash["charts"]}
