@@ -105,7 +105,8 @@ def _params(chart: dict) -> dict:
                  y_axis_format=chart.get("y_format", "SMART_NUMBER"),
                  rich_tooltip=True, color_scheme="supersetColors", orientation="vertical",
                  stack="Stack" if chart.get("stack") else None, only_total=True, show_value=False,
-                 x_axis_time_format="%Y-%m" if chart.get("grain") == "P1M" else "smart_date",
+                 x_axis_time_format={"P1M": "%Y-%m", "P1D": "%Y-%m-%d"}.get(chart.get("grain"), "smart_date"),
+                 markerEnabled=viz == "echarts_timeseries_line", markerSize=6,
                  comparison_type="values", annotation_layers=[], forecastPeriods=10, forecastInterval=0.8)
         if chart.get("grain"):
             p["time_grain_sqla"] = chart["grain"]

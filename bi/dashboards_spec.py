@@ -107,7 +107,7 @@ DASHBOARDS = [
           "width": 12},
          {"key": "business-by-agency", "title": "各机构业务量", "viz": "table", "dataset": "fact_business_monthly",
           "groupby": ["prefecture_name", "agency_name", "event_type"], "metrics": [m("业务量", "SUM(event_count)")],
-          "order": "业务量", "limit": 500, "time": True, "width": 12},
+          "order": "业务量", "limit": 5000, "time": True, "width": 12},
      ]},
     {"slug": "transfer-deadline", "title": "转递时限", "period": True,
      "description": "调档函后2个月内转出、转出后1个月内收回回执、接收后2个月内入库上架的办理情况",
