@@ -166,3 +166,17 @@ if _REDIS:
 
 # -- 8. single sign-on (the app as OpenID Connect provider) -------------------------------------------------
 # (EMBED helper's section.)
+
+
+# -- DASHBOARDS part (issue 15) ---------------------------------------------------------------------------
+# Superset's MySQL engine spec imports MySQLdb (mysqlclient, a C extension) to name result column types when
+# a chart's data is fetched; the analytics database is reached through PyMySQL, which provides the same
+# module interface. Without this every chart query on MariaDB fails with "No module named 'MySQLdb'".
+try:
+    import MySQLdb  # noqa: F401
+except ImportError:
+    try:
+        import pymysql
+        pymysql.install_as_MySQLdb()
+    except ImportError:
+        pass

@@ -76,6 +76,12 @@ DIALECT_MACROS: dict[str, dict[str, str]] = {
         "year_end": "printf('%04d-12-31', {0})",
         "pad2": "printf('%02d', {0})",
         "concat": "({args_pipes})",
+        "month_start": "date({0}, 'start of month')",
+        # calendar months clamped at the month's end (2026-01-31 + 1 = 2026-02-28), as MySQL and
+        # `archives_domain.deadlines.add_months` count them; SQLite's own '+N months' would roll over
+        "add_months": "MIN(date({0}, 'start of month', printf('%+d months', {1}), "
+                      "'+' || (CAST(strftime('%d', {0}) AS INTEGER) - 1) || ' days'), "
+                      "date({0}, 'start of month', printf('%+d months', ({1}) + 1), '-1 day'))",
     },
     "mysql": {
         "date_key": "(YEAR({0}) * 10000 + MONTH({0}) * 100 + DAYOFMONTH({0}))",
@@ -89,8 +95,33 @@ DIALECT_MACROS: dict[str, dict[str, str]] = {
         "year_end": "DATE_SUB(MAKEDATE(({0}) + 1, 1), INTERVAL 1 DAY)",
         "pad2": "LPAD({0}, 2, '0')",
         "concat": "CONCAT({args_comma})",
+        "month_start": "DATE_SUB({0}, INTERVAL DAYOFMONTH({0}) - 1 DAY)",
+        "add_months": "DATE_ADD({0}, INTERVAL ({1}) MONTH)",
     },
 }
+
+
+def _deadline_months(business_type: str) -> str:
+    """期限（月）: the number of months of a rule of `archives_domain.deadlines` (by its 待办类型), so the
+    models count the deadlines the to-dos count."""
+    from archives_domain.deadlines import RULES
+    for rule in RULES:
+        if rule.business_type == business_type.strip().strip("'\""):
+            return str(rule.months)
+    raise AnalyticsError(f"未知的期限规则：{business_type}（可选：{', '.join(r.business_type for r in RULES)}）")
+
+
+def _repair_rule_text(column: str) -> str:
+    """修复规则说明: a CASE giving each repair rule's Chinese description (`dq_rules.repair_rules.RULES`),
+    the rule's own name where the table has none."""
+    from dq_rules.repair_rules import RULES
+    whens = " ".join(f"WHEN '{name}' THEN '{rule['text'].replace(chr(39), chr(39) * 2)}'"
+                     for name, rule in sorted(RULES.items()) if rule.get("text"))
+    return f"(CASE {column} {whens} ELSE {column} END)"
+
+
+# Macros whose value comes from the domain's rules (data), the same on both backends.
+DATA_MACROS = {"deadline_months": _deadline_months, "repair_rule_text": _repair_rule_text}
 _MACRO = re.compile(r"\{\{\s*(\w+)\s*(?:\(([^{}]*)\))?\s*\}\}", re.S)
 
 
@@ -203,6 +234,8 @@ def render(sql: str, target: Target, today: dt.date) -> str:
             if name not in simple:
                 raise AnalyticsError(f"未知的占位符：{{{{{name}}}}}")
             return simple[name]
+        if name in DATA_MACROS:
+            return DATA_MACROS[name](args)
         if name not in macros:
             raise AnalyticsError(f"未知的宏：{name}（可用：{', '.join(sorted(macros))}）")
         parts = _split_args(args)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 import warehouse_models
 from archives_domain.models import (ArchiveConsultation, ArchiveLoan, ArchiveTransferIn, ArchiveTransferOut,
                                     Certificate, PartyDuesPayment, PartyMember, Person, Unit, UnitAccount)
-from archives_domain.models.quality import ReviewItem, RunStat
+from archives_domain.models.quality import RepairLog, ReviewItem, RunStat
 from pipelines import analytics
 
 PROV, CITY, COUNTY = "52000001", "52010001", "52010201"   # 省级, 贵阳市 (市级), 南明区 (县级, under 贵阳市)
@@ -103,6 +103,7 @@ def seed_business(engine) -> None:
             ReviewItem(agency_code=COUNTY, person_id=a3.id, field="学历", category="学历不符", reason="r",
                        status="已采纳"),
         ])
+        s.add(RepairLog(run_id="run-1", agency_code=COUNTY, field="学历", rule="学历标准化", applied=True))
         s.commit()
 
 

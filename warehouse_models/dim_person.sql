@@ -1,5 +1,6 @@
 -- 人员维度（脱敏）: one row per person record. Never the ID or phone number (nor their
 -- ciphertext or blind index), never the full name: the surname and '*', the birth year and an age band.
+-- 行业: the employer's industry, from the unit the person is filed under, else the unit with the employer's USCC.
 SELECT
   p.id                                                     AS person_key,
   p.agency_code                                            AS agency_code,
@@ -27,9 +28,13 @@ SELECT
   p.insured_status                                         AS insured_status,
   p.data_source                                            AS data_source,
   p.employer_uscc                                          AS employer_uscc,
+  COALESCE(u.industry, (SELECT MIN(u2.industry) FROM {{ops}}.unit u2
+                         WHERE u2.uscc = p.employer_uscc AND u2.industry IS NOT NULL), '未知')
+                                                           AS industry,
   p.unit_id                                                AS unit_key,
   p.unit_account_id                                        AS unit_account_key,
   p.archive_received_date                                  AS archive_received_date,
   {{date_key(p.archive_received_date)}}                    AS received_date_key,
   p.transfer_out_date                                      AS transfer_out_date
 FROM {{ops}}.person p
+LEFT JOIN {{ops}}.unit u ON u.id = p.unit_id

@@ -3,6 +3,8 @@
 SELECT
   s.run_id                                                 AS run_id,
   s.agency_code                                            AS agency_code,
+  a.agency_name                                            AS agency_name,
+  COALESCE(a.prefecture_name, '省直属')                    AS prefecture_name,
   s.run_at                                                 AS run_at,
   DATE(s.run_at)                                           AS run_date,
   {{date_key(s.run_at)}}                                   AS run_date_key,
@@ -22,3 +24,4 @@ SELECT
                          WHERE s2.agency_code = s.agency_code) THEN 1 ELSE 0 END AS is_latest,
   s.detail                                                 AS detail
 FROM {{ops}}.dq_run_stat s
+LEFT JOIN {{dw}}.dim_agency a ON a.agency_code = s.agency_code

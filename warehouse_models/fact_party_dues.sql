@@ -2,6 +2,8 @@
 SELECT
   d.id                                                     AS payment_key,
   d.agency_code                                            AS agency_code,
+  a.agency_name                                            AS agency_name,
+  COALESCE(a.prefecture_name, '省直属')                    AS prefecture_name,
   m.id                                                     AS party_member_key,
   m.person_id                                              AS person_key,
   m.member_type                                            AS member_type,
@@ -18,3 +20,4 @@ SELECT
   d.paid_until                                             AS paid_until
 FROM {{ops}}.party_dues_payment d
 JOIN {{ops}}.party_member m ON m.id = d.party_member_id
+LEFT JOIN {{dw}}.dim_agency a ON a.agency_code = d.agency_code

@@ -2,6 +2,8 @@
 -- (status 待处理 is the backlog), with the oldest item's date.
 SELECT
   r.agency_code                                            AS agency_code,
+  a.agency_name                                            AS agency_name,
+  COALESCE(a.prefecture_name, '省直属')                    AS prefecture_name,
   r.sheet                                                  AS sheet,
   r.field                                                  AS field,
   COALESCE(r.category, '未分类')                           AS category,
@@ -11,4 +13,5 @@ SELECT
   MIN(DATE(r.created_at))                                  AS oldest_date,
   {{date_key(MIN(r.created_at))}}                          AS oldest_date_key
 FROM {{ops}}.dq_review_item r
-GROUP BY r.agency_code, r.sheet, r.field, COALESCE(r.category, '未分类'), r.status
+LEFT JOIN {{dw}}.dim_agency a ON a.agency_code = r.agency_code
+GROUP BY r.agency_code, a.agency_name, COALESCE(a.prefecture_name, '省直属'), r.sheet, r.field, COALESCE(r.category, '未分类'), r.status
