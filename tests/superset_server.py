@@ -203,7 +203,6 @@ def seed_site(engine, settings) -> None:
     seed_business(engine)
     key = grants.seal_key(codec_from_settings(settings).keyring)
     with Session(engine) as s:
-        s.get(Agency, CITY).parent_code = PROV
         ensure_builtin_roles(s)
         for role in s.scalars(select(Role).where(Role.name.in_(["统计分析员", "档案经办人", "党务专员"]))):
             grants.set_role_grants(s, key, role, expand(DEFAULT_GRANTS[role.name]), universe())

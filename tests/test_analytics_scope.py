@@ -12,6 +12,7 @@ from archives_domain.models import Agency
 from archives_domain.models.security import User
 
 PROV, CITY, COUNTY = "52000001", "52010001", "52010201"
+CITY2 = "52030001"  # a 市级 agency without a parent, as the reference list has them all
 
 
 @pytest.fixture
@@ -24,7 +25,9 @@ def tree(engine):
         s.flush()
         s.add(Agency(code=COUNTY, name="南明区人才服务中心", level="县级", region_code="520102", parent_code=CITY,
                      active=True))
+        s.add(Agency(code=CITY2, name="遵义市人才服务中心", level="市级", region_code="520300", active=True))
         ensure_builtin_roles(s)
+        create_user(s, username="stat_prov", password="Init#Pass1", role_names=["统计分析员"], agency_code=PROV)
         create_user(s, username="stat_city", password="Init#Pass1", role_names=["统计分析员"], agency_code=CITY)
         create_user(s, username="clerk_city", password="Init#Pass1", role_names=["档案经办人"], agency_code=CITY)
         create_user(s, username="sysadm", password="Init#Pass1", role_names=["系统管理员"], agency_code=PROV)
@@ -42,7 +45,10 @@ def test_scope_follows_the_apps_rule(tree):
         assert scope_agency_codes(s, _user(s, "clerk_city")) == [CITY]            # own agency only
         assert scope_agency_codes(s, _user(s, "sysadm")) == []                    # 三员: no business data
         assert scope_agency_codes(s, _user(s, "stat_city").id) == [CITY, COUNTY]
-        assert scope_agency_codes(s, PROV) == sorted([PROV, CITY, COUNTY])
+        assert scope_agency_codes(s, PROV) == sorted([PROV, CITY, COUNTY, CITY2])
+        # a 省级 agency oversees the province, though no 市级 agency names it as parent
+        assert scope_agency_codes(s, _user(s, "stat_prov")) == sorted([PROV, CITY, COUNTY, CITY2])
+        assert scope_agency_codes(s, CITY2) == [CITY2]
         assert scope_agency_codes(s, COUNTY) == [COUNTY]
         assert scope_agency_codes(s, "52999999") == []
 
@@ -80,7 +86,8 @@ def test_sync_spec_users_roles_and_scopes(tree, settings):
     # 统计分析员: 综合统计 with 自定义查询 → analyst, scope the subtree; 查询员: 档案信息统计 only → manager;
     # 档案经办人 (own agency only) → the `_self` scope; 系统管理员: no 综合统计 → not synced.
     assert users == {"clerk_city": [ANALYST, f"scope_{CITY}_self"], "query_city": [MANAGER, f"scope_{CITY}"],
-                     "stat_city": [ANALYST, f"scope_{CITY}"]}
+                     "stat_city": [ANALYST, f"scope_{CITY}"], "stat_prov": [ANALYST, f"scope_{PROV}"]}
     scopes = {r["name"]: r["clause"] for r in spec["scope_roles"]}
-    assert scopes == {f"scope_{CITY}": rls_clause([CITY, COUNTY]), f"scope_{CITY}_self": rls_clause([CITY])}
+    assert scopes == {f"scope_{CITY}": rls_clause([CITY, COUNTY]), f"scope_{CITY}_self": rls_clause([CITY]),
+                      f"scope_{PROV}": rls_clause([PROV, CITY, COUNTY, CITY2])}
     assert spec["service"]["password"] != spec["service"]["username"] and len(spec["service"]["password"]) == 64
