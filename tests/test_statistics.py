@@ -191,15 +191,15 @@ def test_xlsx_and_pdf(engine, codec, data, tmp_path):
     ctx = _ctx(engine, codec)
     res = reports.run_report(ctx.session, "transfer", [COUNTY], {}, TODAY)
     headers, rows = export.report_tables(res)
+    data_pdf = export.table_pdf(res.title, res.subtitle, headers, rows, res.note, landscape=True)
+    assert data_pdf.startswith(b"%PDF")
+    (tmp_path / "t.pdf").write_bytes(data_pdf)  # docs/screenshots/stats-report-pdf.png is its first page
     rows.append(["=HYPERLINK(\"http://x\")", 1])
     wb = openpyxl.load_workbook(io.BytesIO(export.xlsx(res.title, res.subtitle, headers, rows)))
     ws = wb.active
     values = [[c.value for c in r] for r in ws.iter_rows()]
     assert values[2] == headers and values[3][0] == "贵阳市南明区人才服务中心" and values[3][3] == 3
     assert values[-1][0].startswith("'=")
-    data_pdf = export.table_pdf(res.title, res.subtitle, headers, rows, res.note, landscape=True)
-    assert data_pdf.startswith(b"%PDF")
-    (tmp_path / "t.pdf").write_bytes(data_pdf)
 
 
 # -- 自定义查询 ------------------------------------------------------------------------------------------------

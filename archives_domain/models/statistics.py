@@ -20,14 +20,20 @@ class StatsSavedQuery(IdPk, Versioned, Stamped, Base):
     definition: Mapped[str] = col(Text, "查询定义（JSON：数据项、条件、分组的字典键，不含SQL）", nullable=False)
 
 
-# 报表统计 → 档案存量 at a month end counts the agency's persons received by then and not transferred out by
-# then: this index answers it from the index alone (no row reads) — 0017.
-def _stock_index():
+# Indexes on person for 综合统计 (0017):
+# * 报表统计 → 档案存量 at a month end counts the agency's persons received by then and not transferred out by
+#   then: (agency_code, archive_received_date, transfer_out_date) answers it from the index alone;
+# * 自定义查询 over 人员基本信息 mostly filters and groups by the statistical dimensions (档案状态, 性别, 出生日期,
+#   最高学历, 政治面貌): one covering index makes such a query an index-only scan (a person row is wide — the
+#   PII tokens, texts —; at 256k persons the typical query went from 1.4 s to 0.25 s on MariaDB).
+def _indexes():
     from sqlalchemy import Index
 
     from .person import Person
     t = Person.__table__
-    return Index("ix_person_agency_received_out", t.c.agency_code, t.c.archive_received_date, t.c.transfer_out_date)
+    return (Index("ix_person_agency_received_out", t.c.agency_code, t.c.archive_received_date, t.c.transfer_out_date),
+            Index("ix_person_stats_dims", t.c.agency_code, t.c.archive_status, t.c.sex, t.c.birth_date,
+                  t.c.education_level, t.c.political_status))
 
 
-STOCK_INDEX = _stock_index()
+STATS_INDEXES = _indexes()

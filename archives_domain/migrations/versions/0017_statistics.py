@@ -3,7 +3,9 @@
 `stats_saved_query` (自定义查询 saved per user: name, JSON definition of dictionary keys, owner, version);
 (agency_code, date) indexes for the kinds 档案信息统计 counts that 0016 did not index (查阅/政审考察, 材料利用,
 党费交纳, 党组织关系转接: archives_domain.models.counting); (agency_code, archive_received_date,
-transfer_out_date) on person for 报表统计 → 档案存量 at a month end (an index-only count).
+transfer_out_date) on person for 报表统计 → 档案存量 at a month end (an index-only count); (agency_code,
+archive_status, sex, birth_date, education_level, political_status) on person: the statistical dimensions a
+自定义查询 over 人员基本信息 filters and groups by, read from the index alone (archives_domain.models.statistics).
 
 Revision ID: 0017
 Revises: 0016
@@ -51,9 +53,12 @@ def upgrade() -> None:
         op.create_index(f'ix_cnt_{table}_{column}', table, ['agency_code', column], unique=False)
     op.create_index('ix_person_agency_received_out', 'person',
                     ['agency_code', 'archive_received_date', 'transfer_out_date'], unique=False)
+    op.create_index('ix_person_stats_dims', 'person', ['agency_code', 'archive_status', 'sex', 'birth_date',
+                                                       'education_level', 'political_status'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_person_stats_dims', table_name='person')
     op.drop_index('ix_person_agency_received_out', table_name='person')
     for table, column in INDEXES:
         op.drop_index(f'ix_cnt_{table}_{column}', table_name=table)
