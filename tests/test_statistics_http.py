@@ -164,3 +164,14 @@ def test_reports_page_download_and_print(ops_app, engine, web, tmp_path):
         subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(tmp_path / "r.pdf"),
                         str(tmp_path / "r")], check=True)
         assert list(tmp_path.glob("r*.png"))
+
+
+def test_domain_labels_are_marked_for_the_catalogue():
+    """Every text of archives_domain.statistics a page shows through tr() is marked in ops_app/statistics/labels.py
+    (so the English catalogue holds it)."""
+    from archives_domain.statistics import custom_query, dictionary, kinds, reports
+    from ops_app.statistics.labels import LABELS
+    shown = {k.label for k in kinds.KINDS} | {e.label for e in dictionary.ENTITIES.values()} \
+        | {i.label for i in dictionary.ITEMS.values()} | set(custom_query.OPS.values()) \
+        | {r.title for r in reports.REPORTS.values()} | {c.label for r in reports.REPORTS.values() for c in r.columns}
+    assert shown <= set(LABELS), shown - set(LABELS)

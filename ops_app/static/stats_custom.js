@@ -6,7 +6,8 @@
   if (!root) return;
   var api = root.dataset.api, csrf = root.dataset.csrf;
   var OPS = JSON.parse(root.dataset.ops), BY_TYPE = JSON.parse(root.dataset.opsByType);
-  var PII_OPS = JSON.parse(root.dataset.piiOps);
+  var PII_OPS = JSON.parse(root.dataset.piiOps), T = JSON.parse(root.dataset.texts);  // texts in the user's language
+  var fmt = function (text, n) { return text.replace('%(n)s', n); };
   var $ = function (id) { return document.getElementById(id); };
   var meta = {};
   document.querySelectorAll('.pick-item').forEach(function (b) {
@@ -25,12 +26,12 @@
     ops.forEach(function (o) { var opt = document.createElement('option'); opt.value = o; opt.textContent = OPS[o]; sel.appendChild(opt); });
     var v1 = document.createElement('input'); v1.className = 'form-control input-sm filter-value'; v1.size = 14;
     var v2 = document.createElement('input'); v2.className = 'form-control input-sm filter-value2'; v2.size = 12;
-    var del = document.createElement('button'); del.type = 'button'; del.className = 'btn btn-link btn-xs'; del.textContent = '删除';
+    var del = document.createElement('button'); del.type = 'button'; del.className = 'btn btn-link btn-xs'; del.textContent = T.remove;
     del.addEventListener('click', function () { row.remove(); });
     function sync() {
       var o = sel.value; v1.style.display = (o === 'empty' || o === 'not_empty') ? 'none' : '';
       v2.style.display = o === 'range' ? '' : 'none';
-      v1.placeholder = o === 'in' ? '多个值用逗号分隔' : (m.type === 'date' ? 'YYYY-MM-DD' : (m.type === 'bool' ? '是/否' : ''));
+      v1.placeholder = o === 'in' ? T.comma : (m.type === 'date' ? 'YYYY-MM-DD' : (m.type === 'bool' ? T.yes_no : ''));
     }
     sel.addEventListener('change', sync);
     if (op) sel.value = op;
@@ -64,7 +65,7 @@
     var opts = {method: method, credentials: 'same-origin', headers: {'X-CSRFToken': csrf, 'Accept': 'application/json'}};
     if (body !== undefined) { opts.headers['Content-Type'] = 'application/json'; opts.body = JSON.stringify(body); }
     return fetch(api + path, opts).then(function (resp) {
-      return resp.json().then(function (data) { if (!resp.ok) throw new Error(data.message || ('错误 ' + resp.status)); return data; });
+      return resp.json().then(function (data) { if (!resp.ok) throw new Error(data.message || (T.error + ' ' + resp.status)); return data; });
     });
   }
 
@@ -77,12 +78,12 @@
       var tr = body.insertRow();
       r.forEach(function (v, j) {
         var td = tr.insertCell(); var text = v === null ? '' : String(v);
-        if (j === 0 && res.person_ids[i]) { var a = document.createElement('a'); a.href = '/person/' + res.person_ids[i]; a.textContent = text || '（空）'; td.appendChild(a); }
+        if (j === 0 && res.person_ids[i]) { var a = document.createElement('a'); a.href = '/person/' + res.person_ids[i]; a.textContent = text || T.empty; td.appendChild(a); }
         else td.textContent = text;
       });
     });
-    show('custom-info', (res.rows.length ? '共显示 ' + res.rows.length + ' 行' : '没有符合条件的记录') +
-         (res.truncated ? '（结果较多，仅显示前 ' + res.limit + ' 行）' : ''));
+    show('custom-info', (res.rows.length ? fmt(T.shown, res.rows.length) : T.none) +
+         (res.truncated ? fmt(T.cut, res.limit) : ''));
   }
 
   $('custom-scope').addEventListener('submit', function (ev) { ev.preventDefault(); });
@@ -115,14 +116,14 @@
         var li = document.createElement('li'); li.dataset.savedId = q.id;
         var name = document.createElement('a'); name.href = '#'; name.textContent = q.name; name.className = 'saved-load';
         name.addEventListener('click', function (ev) { ev.preventDefault(); load(q.definition); $('save-name').value = q.name; });
-        var ren = document.createElement('button'); ren.type = 'button'; ren.className = 'btn btn-link btn-xs saved-rename'; ren.textContent = '改名';
+        var ren = document.createElement('button'); ren.type = 'button'; ren.className = 'btn btn-link btn-xs saved-rename'; ren.textContent = T.rename;
         ren.addEventListener('click', function () {
-          var n = window.prompt('新名称', q.name); if (!n) return;
+          var n = window.prompt(T.new_name, q.name); if (!n) return;
           call('PUT', '/saved/' + q.id, {name: n, version: q.version}).then(refresh).catch(function (e) { show('custom-error', e.message); });
         });
-        var del = document.createElement('button'); del.type = 'button'; del.className = 'btn btn-link btn-xs saved-delete'; del.textContent = '删除';
+        var del = document.createElement('button'); del.type = 'button'; del.className = 'btn btn-link btn-xs saved-delete'; del.textContent = T.remove;
         del.addEventListener('click', function () {
-          if (!window.confirm('删除查询“' + q.name + '”？')) return;
+          if (!window.confirm(T.confirm_delete.replace('%(name)s', q.name))) return;
           call('DELETE', '/saved/' + q.id).then(refresh).catch(function (e) { show('custom-error', e.message); });
         });
         [name, ren, del].forEach(function (e) { li.appendChild(e); });
@@ -133,7 +134,7 @@
   $('save-query').addEventListener('click', function () {
     show('custom-error');
     call('POST', '/saved', {name: $('save-name').value, definition: definition()})
-      .then(function () { show('custom-info', '已保存'); refresh(); }).catch(function (e) { show('custom-error', e.message); });
+      .then(function () { show('custom-info', T.saved); refresh(); }).catch(function (e) { show('custom-error', e.message); });
   });
   refresh();
 })();

@@ -11,14 +11,19 @@ from flask_appbuilder import BaseView, expose
 from archives_domain.business.base import BusinessError
 from archives_domain.paging import PagingError
 from archives_domain.statistics import archive_counts as AC, custom_query as CQ, dictionary, export, reports
-from archives_domain.statistics.periods import GRAINS, parse_date, parse_period
+from archives_domain.statistics.periods import parse_date, parse_period
 
 from .. import business_ui, listing
 from ..access import requires
-from ..i18n import N_
+from ..i18n import N_, _, tr
 from .common import scope_args, send_table, unmasked
 
-LABELS = (N_("档案信息统计"), N_("报表统计"), N_("自定义查询"), N_("存档机构"), N_("含下级机构"), N_("统计周期"))
+GRAIN_LABELS = {"day": N_("按日"), "month": N_("按月"), "year": N_("按年")}
+# the custom query page's texts built by its script (static/stats_custom.js), in the user's language
+JS_TEXTS = {"remove": N_("删除"), "rename": N_("改名"), "new_name": N_("新名称"), "saved": N_("已保存"),
+            "confirm_delete": N_("删除查询“%(name)s”？"), "comma": N_("多个值用逗号分隔"), "yes_no": N_("是/否"),
+            "error": N_("错误"), "empty": N_("（空）"), "shown": N_("共显示 %(n)s 行"), "none": N_("没有符合条件的记录"),
+            "cut": N_("（结果较多，仅显示前 %(n)s 行）")}
 PAGE = 20
 
 
@@ -47,7 +52,7 @@ class StatsArchiveView(BaseView):
             error = exc
         status = 400 if error else 200
         return self.render_template("statistics/archive.html", table=table, choice=choice, error=error,
-                                    args=args, grains=GRAINS, kinds=AC.K.KINDS), status, business_ui.NO_STORE
+                                    args=args, grains=GRAIN_LABELS, kinds=AC.K.KINDS), status, business_ui.NO_STORE
 
     @expose("/records")
     @requires("stats.archive")
@@ -65,7 +70,7 @@ class StatsArchiveView(BaseView):
         except (BusinessError, PagingError) as exc:
             return self.render_template("statistics/records.html", error=_error(exc), rows=[], nav=None,
                                         kind=None, keep=keep), 400, business_ui.NO_STORE
-        nav = listing.pager(page, total, keep, PAGE, label=lambda n: f"共 {n} 条")
+        nav = listing.pager(page, total, keep, PAGE, label=lambda n: _("共 %(n)s 条", n=n))
         return self.render_template("statistics/records.html", rows=page.rows, nav=nav, kind=kind, keep=keep,
                                     start=start, end=end, error=None), 200, business_ui.NO_STORE
 
@@ -120,7 +125,9 @@ class StatsCustomView(BaseView):
     def index(self):
         ctx = business_ui.context()
         _codes, choice = scope_args(ctx, {})
-        return self.render_template("statistics/custom.html", groups=dictionary.grouped(), ops=CQ.OPS,
+        return self.render_template("statistics/custom.html", groups=dictionary.grouped(),
+                                    ops={k: tr(v) for k, v in CQ.OPS.items()},
+                                    texts={k: tr(v) for k, v in JS_TEXTS.items()},
                                     ops_by_type=CQ.OPS_BY_TYPE, pii_ops=CQ.PII_OPS, choice=choice,
                                     preview=CQ.PREVIEW, download_max=CQ.DOWNLOAD_MAX), 200, business_ui.NO_STORE
 
