@@ -162,7 +162,8 @@ def main(argv=None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     (out / f"statistics-{stamp}.json").write_text(json.dumps({"plans": plans, "results": results},
                                                              ensure_ascii=False, indent=1), encoding="utf-8")
-    lines = ["# 综合统计 benchmark", "", f"scope: {a.agency or 'every agency'} (and subtree); rounds {a.rounds}", "", "```", *plans, "```",
+    lines = ["# 综合统计 benchmark", "", f"scope: {a.agency or 'every agency'} (and subtree); rounds {a.rounds}", "",
+             "```", *plans, "```",
              "", "| op | users | n | median s | p95 s | max s | goal s | ok |", "|---|---|---|---|---|---|---|---|"]
     lines += [f"| {r['op']} | {r['users']} | {r['n']} | {r['median_s']} | {r['p95_s']} | {r['max_s']} | "
               f"{r['goal_s'] or ''} | {'' if r['ok'] is None else ('yes' if r['ok'] else 'NO')} |" for r in results]

@@ -295,3 +295,8 @@ def test_saved_queries_per_user(engine, codec, data):
     with pytest.raises(BusinessError) as e:
         SQ.save(mine, "坏", _def(["person.nope"]))
     assert e.value.field == "items"
+    # a definition is stored in clear: no 身份证 (or name) value may be saved in it
+    with pytest.raises(BusinessError) as e:
+        SQ.save(mine, "按身份证", _def(["person.name"], [{"item": "person.id_number", "op": "eq", "value": ID_A}]))
+    assert e.value.field == "filters" and ID_A not in e.value.message
+    SQ.save(mine, "有身份证的", _def(["person.name"], [{"item": "person.id_number", "op": "not_empty"}]))

@@ -8,7 +8,7 @@ import io
 import pytest
 
 from biz_seed import seed_persons, seed_tree_and_users
-from test_ops_browser import SCREENSHOTS, _submit, live_url, page  # noqa: F401 (fixtures)
+from test_ops_browser import SCREENSHOTS, live_url, page  # noqa: F401 (fixtures)
 from test_ops_workbench_browser import _enter
 from test_statistics import seed_business
 

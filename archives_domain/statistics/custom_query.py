@@ -254,7 +254,7 @@ def describe(d: Definition) -> str:
     for f in d.filters:
         v = "" if f.value is None else "～".join("" if x is None else str(x) for x in f.value) \
             if f.op == "range" else "、".join(map(str, f.value)) if f.op == "in" else str(f.value)
-        if f.item.encrypted and v:
+        if f.item.pii and v:  # no personal data in the printout's heading or the audit log
             v = "（已隐去）"
         parts.append(f"条件：{f.item.label}{OPS[f.op]}{v}")
     if d.group_by:

@@ -53,6 +53,9 @@ def save(ctx: Context, name, definition: dict) -> StatsSavedQuery:
     """Save a checked definition under a new name of the user's."""
     name = _name(name)
     d = custom_query.parse(definition, ctx.codec)
+    pii = [f.item.label for f in d.filters if f.item.pii and f.value is not None]
+    if pii:  # a definition is kept in clear: it may not hold a 身份证号, a phone number or a name
+        raise BusinessError(f"含个人信息条件（{'、'.join(pii)}）的查询不能保存，请去掉该条件的值后再保存", "filters")
     with transaction(ctx) as s:
         if _taken(ctx, name):
             raise BusinessError(f"已有名为“{name}”的查询，请换一个名称", "name")
