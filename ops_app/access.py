@@ -40,6 +40,9 @@ CAPABILITIES: dict[str, tuple[str, str] | str] = {
     "material.identify": P.IDENTIFY_MATERIAL,
     "material.archive": P.ARCHIVE_MATERIAL,
     "hukou.manage": "personal.business.hukou",  # 集体户口代理: 迁入/迁出, 户籍卡借阅/归还, 子女挂靠
+    "stats.archive": "stats.archive",  # 综合统计 → 档案信息统计
+    "stats.overview": "stats.overview",  # 综合统计 → 数据概览与报表统计 (报表统计: /stats/reports)
+    "stats.custom": "stats.custom",  # 综合统计 → 自定义查询
 }
 
 

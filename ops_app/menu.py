@@ -96,9 +96,11 @@ MENU: tuple[MenuNode, ...] = (
           _n("digital.upload.log", "操作日志")),
        icon="fa-image"),
     _n("stats", "综合统计",
-       _n("stats.archive", "档案信息统计"),
-       _n("stats.overview", "数据概览与报表统计", aliases=("数据概览", "报表统计")),
-       _n("stats.custom", "自定义查询"),
+       _n("stats.archive", "档案信息统计", endpoint="StatsArchiveView.index"),
+       # the EMBED helper's /bi/overview (embedded dashboards) is this node's page; it links to 报表统计
+       # (StatsReportView.index, /stats/reports) and back — until it is merged, 报表统计 is the node's page
+       _n("stats.overview", "数据概览与报表统计", endpoint="StatsReportView.index", aliases=("数据概览", "报表统计")),
+       _n("stats.custom", "自定义查询", endpoint="StatsCustomView.index"),
        icon="fa-bar-chart"),
     _n("system", "系统管理",
        _n("system.agency", "存档机构管理", endpoint="AgencyAdminView.list"),

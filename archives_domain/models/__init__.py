@@ -16,6 +16,7 @@ from .service import AgencySigningKey, Certificate, DocSequence, Notice, NoticeR
 from .audit import AuditChainHead, AuditLog
 from .quality import LoadState, QuarantineRow, RepairLog, ReviewItem, RunStat, SettledPair
 from .attachment import ATTACHMENT_OWNERS, Attachment
+from .statistics import StatsSavedQuery
 from . import counting  # noqa: F401  (the workbench's counting indexes)
 
 __all__ = [name for name in dir() if not name.startswith("_")]

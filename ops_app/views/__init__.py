@@ -25,5 +25,7 @@ def register_business_views(appbuilder) -> None:
     register_hukou(appbuilder)
     from ..review import register as register_review
     register_review(appbuilder)
+    from ..statistics import register as register_statistics  # 综合统计
+    register_statistics(appbuilder)
     from flask import current_app
     current_app.jinja_env.globals["beijing"] = beijing

@@ -13,29 +13,20 @@ import sqlalchemy as sa
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
-from archives_domain.models import (ArchiveConsultation, ArchiveLoan, ArchiveMaterial, ArchiveTransferIn,
-                                    ArchiveTransferOut, AuditLog, Certificate, CollectiveHukou, HukouCardLoan,
-                                    MaterialUse, PartyDuesPayment, ReviewItem, Todo, UserShortcut)
+from archives_domain.models import AuditLog, Todo, UserShortcut
 from archives_domain.models.base import now_utc
 from archives_domain.models.security import Group, User, user_group
+from archives_domain.statistics import kinds
 
 from ..i18n import N_
 
 BEIJING = dt.timedelta(hours=8)
-# 业务经办统计: each kind of business, by the table that records it and the date it is done on (a Date column
-# is a Beijing calendar date; a timestamp is UTC). Indexed (agency_code, date): archives_domain.models.counting.
-BUSINESS_KINDS = (
-    (N_("档案转入"), ArchiveTransferIn, "in_date"), (N_("档案转出"), ArchiveTransferOut, "out_date"),
-    (N_("档案借阅"), ArchiveLoan, "loan_date"), (N_("档案归还"), ArchiveLoan, "return_date"),
-    (N_("出具证明"), Certificate, "issued_on"),
-    (N_("集体户口迁入"), CollectiveHukou, "in_accept_date"), (N_("集体户口迁出"), CollectiveHukou, "out_accept_date"),
-    (N_("户籍卡借阅"), HukouCardLoan, "loan_date"), (N_("户籍卡归还"), HukouCardLoan, "return_date"),
-    (N_("材料收集"), ArchiveMaterial, "received_date"), (N_("材料鉴别"), ArchiveMaterial, "identified_date"),
-    (N_("材料归档"), ArchiveMaterial, "archived_date"),
-    (N_("待核实处理"), ReviewItem, "decided_at"),
-    (N_("档案查阅"), ArchiveConsultation, "consult_time"), (N_("材料利用"), MaterialUse, "use_time"),
-    (N_("党费交纳"), PartyDuesPayment, "paid_on"),
-)
+# 业务经办统计: each kind of business, by the table that records it and the date it is done on — the domain's
+# list (archives_domain.statistics.kinds, shared with 综合统计); the labels marked here for the catalogue.
+BUSINESS_KINDS = tuple((k.label, k.model, k.column) for k in kinds.WORKBENCH)
+KIND_LABELS = (N_("档案转入"), N_("档案转出"), N_("档案借阅"), N_("档案归还"), N_("出具证明"), N_("集体户口迁入"),
+               N_("集体户口迁出"), N_("户籍卡借阅"), N_("户籍卡归还"), N_("材料收集"), N_("材料鉴别"), N_("材料归档"),
+               N_("待核实处理"), N_("档案查阅"), N_("材料利用"), N_("党费交纳"))
 # 已办业务: the user's successful entries of the audit log, except signing in and out, reading and the
 # security events — whatever verb a business module records (接收, 转出, 归还, 出具, 鉴别, 采纳 …) counts.
 NOT_DONE_ACTIONS = ("登录", "登出", "登录失败", "登录限流", "锁定", "访问拒绝", "告警", "查看", "查看完整信息",
