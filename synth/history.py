@@ -158,7 +158,9 @@ def member_rows(tl: Timeline, m: dict, dues: dict, cols: dict) -> dict:
 def delete_previous(conn: sa.Connection, agency: str) -> None:
     """The agency's rows of an earlier run; a synthetic 党员/集体户 row a clerk has added to stays."""
     for table in TABLES:
-        keep = "".join(f" and id not in (select {fk} from {child} where agency_code = :a)"
+        # NOT EXISTS on the child's foreign-key index: MariaDB runs `id NOT IN (select … where agency_code = :a)`
+        # in a DELETE as a scan of the agency's child rows per row — 14 minutes for one big agency at 943k
+        keep = "".join(f" and not exists (select 1 from {child} c where c.{fk} = {table}.id)"
                        for child, fk in CHILDREN.get(table, ()))
         conn.execute(sa.text(f"delete from {table} where agency_code = :a and created_by = :by{keep}"),
                      {"a": agency, "by": R.CREATED_BY})
