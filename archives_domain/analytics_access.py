@@ -1,0 +1,68 @@
+"""统计分析访问 (Superset): who may open Superset through the app's single sign-on, with which Superset roles,
+and the secrets the app and Superset share — all derived here, without Flask.
+
+* `superset_roles(session, seal_key, user)` — the Superset roles of an app user at this login:
+  `archives_analyst` for a holder of 综合统计 → 自定义查询 (`stats.custom`, SQL Lab and chart building),
+  else `archives_manager` for a holder of 综合统计 → 数据概览与报表统计 (`stats.overview`, dashboards only);
+  plus `scope_<agency_code>`, the role whose row-level-security rule is the user's data scope.
+  Anyone else is refused (`AnalyticsRefused`, the message is for the user).
+* `derive_secret(keyring, purpose)` — the service account's password, the OIDC client secret: HMAC of the
+  key file's index key, so the app and `archives superset` agree without a second secret to guard.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from sqlalchemy.orm import Session
+
+from .accounts import grants
+from .analytics_scope import scope_agency_codes, scope_role_name
+from .data_scope import agency_subtree
+
+MANAGER_ROLE, ANALYST_ROLE = "archives_manager", "archives_analyst"
+# The app's permissions (menu nodes of 用户权限, ancestors included) that open each Superset role, strongest first.
+_MODULE = "menu_access"
+ROLE_RULES: tuple[tuple[str, tuple[grants.Perm, ...]], ...] = (
+    (ANALYST_ROLE, ((_MODULE, "stats"), (_MODULE, "stats.custom"))),
+    (MANAGER_ROLE, ((_MODULE, "stats"), (_MODULE, "stats.overview"))),
+)
+SERVICE_USERNAME = "archives_service"   # Superset's API account of the app (guest tokens, embedded uuids)
+OIDC_CLIENT_ID = "superset"
+SECRET_PURPOSES = {"service_password": b"gz-archives superset service v1",
+                   "oidc_client_secret": b"gz-archives superset oidc client v1"}
+
+
+class AnalyticsRefused(PermissionError):
+    """The user may not use Superset (no 综合统计 permission, or no data scope); the message is for the user."""
+
+
+def derive_secret(keyring, purpose: str) -> str:
+    """A secret shared by the app and Superset, derived from the key file (never stored apart)."""
+    return hmac.new(keyring.index_key, SECRET_PURPOSES[purpose], hashlib.sha256).hexdigest()
+
+
+def analytics_role(session: Session, seal_key: bytes, user) -> str | None:
+    """`archives_analyst`, `archives_manager` or None, from the user's sealed grants (用户权限)."""
+    perms = grants.effective(session, seal_key, user.id).perms
+    for role, needed in ROLE_RULES:
+        if all(p in perms for p in needed):
+            return role
+    return None
+
+
+def superset_roles(session: Session, seal_key: bytes, user) -> list[str]:
+    """统计分析员单点登录: the Superset roles of `user` (domain or FAB user), or AnalyticsRefused."""
+    if user is None or not getattr(user, "active", True):
+        raise AnalyticsRefused("账号已停用，不能登录统计分析平台")
+    role = analytics_role(session, seal_key, user)
+    if role is None:
+        raise AnalyticsRefused("您没有“综合统计”的权限，不能登录统计分析平台")
+    codes = scope_agency_codes(session, user)
+    if not codes or not user.agency_code:
+        raise AnalyticsRefused("您的账号没有数据范围（所属机构），不能登录统计分析平台")
+    # The role scope_<agency> carries the agency's subtree; a user who sees less (own agency only, at an agency
+    # with children) has no such role, and is refused rather than shown more than the app shows.
+    if set(codes) != agency_subtree(session, user.agency_code):
+        raise AnalyticsRefused("您的数据范围仅限本机构，而所属机构有下级机构：请由安全管理员调整角色后再登录统计分析平台")
+    return [role, scope_role_name(user.agency_code)]
