@@ -24,3 +24,10 @@ SQLALCHEMY_DATABASE_URI = os.environ.get(
     "ARCHIVES_SUPERSET_METADATA_URL", f"sqlite:///{_VAR / 'superset' / 'superset.db'}")
 BABEL_DEFAULT_LOCALE = "zh"
 LANGUAGES = {"zh": {"flag": "cn", "name": "简体中文"}, "en": {"flag": "us", "name": "English"}}
+
+# -- 8. single sign-on (the app as OpenID Connect provider) -------------------------------------------------
+# (EMBED helper's section: bi/superset_config_sso.py.) ARCHIVES_SUPERSET_SSO=0 keeps Superset's own DB login.
+if os.environ.get("ARCHIVES_SUPERSET_SSO", "1") != "0":
+    import sys as _sys
+    _sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from superset_config_sso import *  # noqa: E402,F401,F403

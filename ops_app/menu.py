@@ -97,7 +97,7 @@ MENU: tuple[MenuNode, ...] = (
        icon="fa-image"),
     _n("stats", "综合统计",
        _n("stats.archive", "档案信息统计"),
-       _n("stats.overview", "数据概览与报表统计", aliases=("数据概览", "报表统计")),
+       _n("stats.overview", "数据概览与报表统计", endpoint="BiView.overview", aliases=("数据概览", "报表统计")),
        _n("stats.custom", "自定义查询"),
        icon="fa-bar-chart"),
     _n("system", "系统管理",

@@ -3,13 +3,23 @@ from __future__ import annotations
 
 import secrets
 
-from flask import g, request
+from urllib.parse import urlsplit
+
+from flask import current_app, g, request
 
 
 def csp_nonce() -> str:
     if "csp_nonce" not in g:
         g.csp_nonce = secrets.token_urlsafe(16)
     return g.csp_nonce
+
+
+def _frame_src() -> str:
+    """Frames only from Superset's origin (数据概览's embedded dashboards), nothing else — not even this app."""
+    url = urlsplit(current_app.config.get("ARCHIVES_SUPERSET_URL") or "")
+    if url.scheme not in ("http", "https") or not url.netloc:
+        return "'none'"
+    return f"{url.scheme}://{url.netloc}"
 
 
 def add_headers(response):
@@ -20,6 +30,7 @@ def add_headers(response):
         "default-src 'self'; "
         f"script-src 'self' 'nonce-{nonce}'; "
         "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+        f"frame-src {_frame_src()}; "
         "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
