@@ -4,6 +4,7 @@ clause is the user's data scope. Permission: the menu node `stats.overview` (acc
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from flask import current_app, g, jsonify
 from flask_appbuilder import BaseView, expose
@@ -13,7 +14,7 @@ from archives_domain.analytics_scope import rls_clause, scope_agency_codes
 from archives_domain.superset_api import SupersetClient, SupersetError
 
 from ..i18n import _
-from .dashboards import by_slug, dashboards
+from .dashboards import BUNDLE, by_slug, dashboards
 
 MODULE = "stats.overview"
 UUID_REUSE = 300  # s: the embedded uuid of a dashboard changes only when someone re-enables embedding
@@ -26,6 +27,10 @@ def superset_client() -> SupersetClient:
             current_app.config["ARCHIVES_SUPERSET_URL"], SERVICE_USERNAME,
             derive_secret(ext["archives_codec"].keyring, "service_password"))
     return ext["archives_superset"]
+
+
+def bundle() -> Path:
+    return Path(current_app.config.get("ARCHIVES_BI_BUNDLE") or BUNDLE)
 
 
 def embedded_uuid(slug: str) -> str | None:
@@ -47,12 +52,12 @@ class BiView(BaseView):
     @expose("/overview")
     def overview(self):
         return self.render_template("bi/overview.html", title=_("数据概览"), appbuilder=self.appbuilder,
-                                    dashboards=dashboards(),
+                                    dashboards=dashboards(bundle()),
                                     superset_url=current_app.config["ARCHIVES_SUPERSET_URL"].rstrip("/"))
 
     @expose("/guest-token/<slug>")
     def guest_token(self, slug):
-        board = by_slug(slug)
+        board = by_slug(slug, bundle())
         if board is None:
             return jsonify(message=_("没有该仪表板")), 404
         session = current_app.appbuilder.sm.session

@@ -13,13 +13,14 @@ import time
 
 import jwt
 from authlib.integrations.flask_oauth2 import AuthorizationServer
-from authlib.oauth2.rfc6749 import ClientMixin, grants
+from authlib.oauth2.rfc6749 import ClientMixin, InvalidRequestError, grants
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import UserInfo
 from authlib.oidc.core.grants import OpenIDCode
 from authlib.oidc.core.models import AuthorizationCodeMixin
 from flask import current_app, request
+from joserfc.jwk import RSAKey
 
 from archives_domain.analytics_access import OIDC_CLIENT_ID, derive_secret
 
@@ -131,9 +132,25 @@ class CodeGrant(grants.AuthorizationCodeGrant):
         return AuthorizedUser(authorization_code.data)
 
 
+class StrictCodeChallenge(CodeChallenge):
+    """PKCE for every request, S256 only (Authlib requires it of public clients alone)."""
+    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
+
+    def validate_code_challenge(self, grant, redirect_uri):
+        data = grant.request.payload.data
+        if not data.get("code_challenge") or data.get("code_challenge_method") != "S256":
+            raise InvalidRequestError("PKCE (code_challenge, S256) is required")
+        super().validate_code_challenge(grant, redirect_uri)
+
+    def validate_code_verifier(self, grant, result):
+        if not grant.request.form.get("code_verifier"):
+            raise InvalidRequestError("Missing 'code_verifier'")
+        super().validate_code_verifier(grant, result)
+
+
 class IdToken(OpenIDCode):
     def resolve_client_private_key(self, client):
-        return signing_pem()
+        return RSAKey.import_key(signing_pem())
 
     def get_client_algorithm(self, client):
         return keys.ALG
@@ -183,7 +200,7 @@ def init(app, settings) -> AuthorizationServer:
         return SupersetClient(secret, superset_url() + CALLBACK_PATH)
 
     server = AuthorizationServer(app, query_client=query_client, save_token=lambda token, req: None)
-    server.register_grant(CodeGrant, [CodeChallenge(required=True), IdToken(require_nonce=False)])
+    server.register_grant(CodeGrant, [StrictCodeChallenge(required=True), IdToken(require_nonce=False)])
     server.register_token_generator("default", BearerTokenGenerator(
         _access_token, expires_generator=lambda client, grant_type: TOKEN_TTL))
     app.extensions["archives_oidc"]["server"] = server
