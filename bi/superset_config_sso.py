@@ -5,7 +5,7 @@ discovered from `<ARCHIVES_APP_URL>/oidc/.well-known/openid-configuration`; auth
 The ID token's `roles` claim (archives_analyst | archives_manager, scope_<agency>) becomes the user's Superset
 roles at every login (a custom security manager: only those role names, only roles that exist), so RLS
 follows the app. Superset's DB login stays for the app's service account through the API
-(`/api/v1/security/login`, provider db, which FAB serves whatever AUTH_TYPE is); the login page offers SSO only.
+(`/api/v1/security/login`, provider db, with AUTH_API_LOGIN_ALLOW_MULTIPLE_PROVIDERS); the login page offers SSO only.
 Runs in Superset's venv: imports nothing of the archive packages.
 """
 import os
@@ -24,6 +24,10 @@ AUTH_USER_REGISTRATION = True
 AUTH_USER_REGISTRATION_ROLE = None   # no role but those of the claim
 AUTH_ROLES_SYNC_AT_LOGIN = True
 AUTH_ROLES_MAPPING = {}
+# FAB 5.3 (Superset 6.1) refuses /api/v1/security/login with provider "db" under AUTH_OAUTH unless this is on
+# (checked: HTTP 400 "Alternative authentication provider is not allowed"). Only the service account has a
+# password in Superset (SSO users are created without one), so only it can sign in this way.
+AUTH_API_LOGIN_ALLOW_MULTIPLE_PROVIDERS = True
 OAUTH_PROVIDERS = [{
     "name": PROVIDER,
     "icon": "fa-key",

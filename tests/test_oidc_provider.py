@@ -195,3 +195,6 @@ def test_csp_frames_only_superset(app):
     directives = dict(d.strip().split(" ", 1) for d in csp.split(";") if d.strip())
     assert directives["frame-src"] == SUPERSET
     assert directives["frame-ancestors"] == "'none'"
+    assert directives["form-action"] == f"'self' {SUPERSET}"   # the SSO login's redirect ends on Superset
+    other = app.test_client().get("/login/").headers["Content-Security-Policy"]
+    assert f"frame-src {SUPERSET};" in other and "frame-src 'self'" not in other

@@ -22,6 +22,11 @@ def _frame_src() -> str:
     return f"{url.scheme}://{url.netloc}"
 
 
+def _superset_form_target() -> str:
+    origin = _frame_src()
+    return "" if origin == "'none'" else f" {origin}"
+
+
 def add_headers(response):
     nonce = csp_nonce()
     # Scripts only from this origin or with this response's nonce (FAB's templates carry it);
@@ -31,7 +36,9 @@ def add_headers(response):
         f"script-src 'self' 'nonce-{nonce}'; "
         "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
         f"frame-src {_frame_src()}; "
-        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+        # The login form's POST ends on Superset when it signs in through the app (/oidc/authorize redirects
+        # there); browsers apply form-action to that redirect too.
+        f"object-src 'none'; base-uri 'self'; form-action 'self'{_superset_form_target()}; frame-ancestors 'none'")
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
