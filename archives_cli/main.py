@@ -52,10 +52,11 @@ from .feeds import feeds  # noqa: E402
 from .ingest import ingest  # noqa: E402
 from .reports import reports  # noqa: E402
 from .serve import serve  # noqa: E402
+from .superset import superset  # noqa: E402
 from .synth import synth  # noqa: E402
 from .users import users  # noqa: E402
 
-for command in (db, audit, users, serve, synth, feeds, ingest, reports, export, analytics):
+for command in (db, audit, users, serve, synth, feeds, ingest, reports, export, analytics, superset):
     cli.add_command(command)
 
 if __name__ == "__main__":
