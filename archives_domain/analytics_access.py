@@ -6,8 +6,9 @@ and the secrets the app and Superset share — all derived here, without Flask.
   else `archives_manager` for a holder of 综合统计 → 数据概览与报表统计 (`stats.overview`, dashboards only);
   plus `scope_<agency_code>`, the role whose row-level-security rule is the user's data scope.
   Anyone else is refused (`AnalyticsRefused`, the message is for the user).
-* `derive_secret(keyring, purpose)` — the service account's password, the OIDC client secret: HMAC of the
-  key file's index key, so the app and `archives superset` agree without a second secret to guard.
+* `oidc_client_secret(settings)`, `service_credentials(settings)` — derived from Superset's key
+  (`bi.superset_secrets`, var/keys/superset.key): the app and Superset's configuration compute the same
+  values (superset_config.py `_derived`), so no second secret is stored or passed around.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import hmac
 from sqlalchemy.orm import Session
 
 from .accounts import grants
+from .bi import superset_secrets
 from .analytics_scope import scope_agency_codes, scope_role_name
 from .data_scope import agency_subtree
 
@@ -27,19 +29,24 @@ ROLE_RULES: tuple[tuple[str, tuple[grants.Perm, ...]], ...] = (
     (ANALYST_ROLE, ((_MODULE, "stats"), (_MODULE, "stats.custom"))),
     (MANAGER_ROLE, ((_MODULE, "stats"), (_MODULE, "stats.overview"))),
 )
-SERVICE_USERNAME = "archives_service"   # Superset's API account of the app (guest tokens, embedded uuids)
 OIDC_CLIENT_ID = "superset"
-SECRET_PURPOSES = {"service_password": b"gz-archives superset service v1",
-                   "oidc_client_secret": b"gz-archives superset oidc client v1"}
+OIDC_SECRET_PURPOSE = "archives-superset-oidc-client"   # the same string in bi/superset_config.py section 8
 
 
 class AnalyticsRefused(PermissionError):
     """The user may not use Superset (no 综合统计 permission, or no data scope); the message is for the user."""
 
 
-def derive_secret(keyring, purpose: str) -> str:
-    """A secret shared by the app and Superset, derived from the key file (never stored apart)."""
-    return hmac.new(keyring.index_key, SECRET_PURPOSES[purpose], hashlib.sha256).hexdigest()
+def oidc_client_secret(settings) -> str:
+    """The OIDC client secret of Superset: HMAC-SHA256 of Superset's key with OIDC_SECRET_PURPOSE (hex)."""
+    secret = superset_secrets.ensure_secret(settings)
+    return hmac.new(secret.encode(), OIDC_SECRET_PURPOSE.encode(), hashlib.sha256).hexdigest()
+
+
+def service_credentials(settings) -> tuple[str, str]:
+    """(username, password) of the app's Superset service account (made by `archives superset sync`)."""
+    secret = superset_secrets.ensure_secret(settings)
+    return superset_secrets.SERVICE_USERNAME, superset_secrets.service_password(secret)
 
 
 def analytics_role(session: Session, seal_key: bytes, user) -> str | None:

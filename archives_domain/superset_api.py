@@ -3,7 +3,7 @@ the embedded uuid of a dashboard, enabling embedding. HTTP only (Superset runs i
 
 The service account (`archives_service`, Superset role Admin — guest tokens need `can_grant_guest_token`)
 signs in with Superset's DB login (`/api/v1/security/login`, provider `db`), which Superset keeps under
-`AUTH_OAUTH` too; its password is derived from the key file (`analytics_access.derive_secret`).
+`AUTH_OAUTH` too; its password is derived from Superset's key (`bi.superset_secrets.service_password`).
 """
 from __future__ import annotations
 

@@ -151,3 +151,6 @@ if os.environ.get("ARCHIVES_SUPERSET_SSO", "1") != "0":
     import sys as _sys
     _sys.path.insert(0, str(Path(__file__).resolve().parent))
     from superset_config_sso import *  # noqa: E402,F401,F403
+    from superset_config_sso import oauth_providers as _oauth_providers  # noqa: E402
+    # The same derivation as archives_domain.analytics_access.oidc_client_secret (the app's side).
+    OAUTH_PROVIDERS = _oauth_providers(_derived("archives-superset-oidc-client"))

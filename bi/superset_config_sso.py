@@ -28,18 +28,22 @@ AUTH_ROLES_MAPPING = {}
 # (checked: HTTP 400 "Alternative authentication provider is not allowed"). Only the service account has a
 # password in Superset (SSO users are created without one), so only it can sign in this way.
 AUTH_API_LOGIN_ALLOW_MULTIPLE_PROVIDERS = True
-OAUTH_PROVIDERS = [{
-    "name": PROVIDER,
-    "icon": "fa-key",
-    "token_key": "access_token",
-    "remote_app": {
-        "client_id": "superset",
-        "client_secret": os.environ.get("ARCHIVES_OIDC_CLIENT_SECRET", ""),
-        "server_metadata_url": f"{APP_URL}/oidc/.well-known/openid-configuration",
-        "client_kwargs": {"scope": "openid profile", "code_challenge_method": "S256",
-                          "token_endpoint_auth_method": "client_secret_basic"},
-    },
-}]
+
+
+def oauth_providers(client_secret: str) -> list:
+    """The one provider, the app; `client_secret` derived from SECRET_KEY by superset_config.py section 8."""
+    return [{
+        "name": PROVIDER,
+        "icon": "fa-key",
+        "token_key": "access_token",
+        "remote_app": {
+            "client_id": "superset",
+            "client_secret": client_secret,
+            "server_metadata_url": f"{APP_URL}/oidc/.well-known/openid-configuration",
+            "client_kwargs": {"scope": "openid profile", "code_challenge_method": "S256",
+                              "token_endpoint_auth_method": "client_secret_basic"},
+        },
+    }]
 
 
 class ArchivesSsoSecurityManager(SupersetSecurityManager):

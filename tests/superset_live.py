@@ -30,17 +30,17 @@ def free_port(lo=8111, hi=8119) -> int:
     raise RuntimeError("no free port in 8111-8119")
 
 
-def env(meta: Path, app_url: str, client_secret: str) -> dict:
+def env(meta: Path, app_url: str, secret: str = SECRET) -> dict:
     return {**os.environ, "SUPERSET_CONFIG_PATH": str(ROOT / "bi" / "superset_config.py"),
-            "SUPERSET_SECRET_KEY": SECRET, "ARCHIVES_SUPERSET_METADATA_URL": f"sqlite:///{meta}",
-            "ARCHIVES_APP_URL": app_url, "ARCHIVES_APP_ORIGIN": app_url, "ARCHIVES_OIDC_CLIENT_SECRET": client_secret,
+            "SUPERSET_SECRET_KEY": secret, "ARCHIVES_SUPERSET_METADATA_URL": f"sqlite:///{meta}",
+            "ARCHIVES_APP_URL": app_url, "ARCHIVES_APP_ORIGIN": app_url,
             "FLASK_APP": "superset", "PYTHONPATH": ""}
 
 
 def make_template(folder: Path) -> Path:
     meta = folder / "template.db"
     if not meta.exists():
-        e = env(meta, "http://127.0.0.1:1", "x")
+        e = env(meta, "http://127.0.0.1:1")
         subprocess.run([str(SUPERSET), "db", "upgrade"], env=e, check=True, capture_output=True, timeout=600)
         subprocess.run([str(SUPERSET), "init"], env=e, check=True, capture_output=True, timeout=600)
     return meta
@@ -59,8 +59,9 @@ with app.app_context():
 """
 
 
-def start(meta: Path, port: int, app_url: str, client_secret: str, service_password: str, roles: list[str], log: Path):
-    e = env(meta, app_url, client_secret)
+def start(meta: Path, port: int, app_url: str, superset_secret: str, service_password: str, roles: list[str],
+          log: Path):
+    e = env(meta, app_url, superset_secret)
     subprocess.run([str(PYTHON), "-c", SETUP, "archives_service", service_password, *roles], env=e, check=True,
                    capture_output=True, timeout=300)
     proc = subprocess.Popen([str(SUPERSET), "run", "-h", "127.0.0.1", "-p", str(port), "--with-threads"], env=e,

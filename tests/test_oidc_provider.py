@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import jwt
 import pytest
 
-from archives_domain.analytics_access import derive_secret
+from archives_domain.analytics_access import oidc_client_secret
 from archives_domain.analytics_scope import rls_clause
 from biz_seed import COUNTY_B, COUNTY_C, PREFECTURE, seed_tree_and_users
 from conftest import COUNTY, INITIAL_PASSWORD, PROVINCE
@@ -54,7 +54,7 @@ def _authorize(client, challenge, **extra):
 
 
 def _token(client, app, code, verifier, secret=None):
-    secret = secret or derive_secret(app.extensions["archives_codec"].keyring, "oidc_client_secret")
+    secret = secret or oidc_client_secret(app.extensions["archives_settings"])
     return client.post("/oidc/token", data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
                                             "code_verifier": verifier}, auth=("superset", secret))
 

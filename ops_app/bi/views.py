@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import current_app, g, jsonify
 from flask_appbuilder import BaseView, expose
 
-from archives_domain.analytics_access import SERVICE_USERNAME, derive_secret
+from archives_domain.analytics_access import service_credentials
 from archives_domain.analytics_scope import rls_clause, scope_agency_codes
 from archives_domain.superset_api import SupersetClient, SupersetError
 
@@ -23,9 +23,8 @@ UUID_REUSE = 300  # s: the embedded uuid of a dashboard changes only when someon
 def superset_client() -> SupersetClient:
     ext = current_app.extensions
     if "archives_superset" not in ext:
-        ext["archives_superset"] = SupersetClient(
-            current_app.config["ARCHIVES_SUPERSET_URL"], SERVICE_USERNAME,
-            derive_secret(ext["archives_codec"].keyring, "service_password"))
+        username, password = service_credentials(ext["archives_settings"])
+        ext["archives_superset"] = SupersetClient(current_app.config["ARCHIVES_SUPERSET_URL"], username, password)
     return ext["archives_superset"]
 
 

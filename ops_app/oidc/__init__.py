@@ -11,6 +11,7 @@ def register(appbuilder, settings) -> None:
     from .server import init
     from .views import OidcAuthorizeView, OidcView
     app = current_app._get_current_object()
+    app.extensions["archives_settings"] = settings
     init(app, settings)
     appbuilder.add_view_no_menu(OidcView)
     appbuilder.add_view_no_menu(OidcAuthorizeView)

@@ -22,7 +22,7 @@ from authlib.oidc.core.models import AuthorizationCodeMixin
 from flask import current_app, request
 from joserfc.jwk import RSAKey
 
-from archives_domain.analytics_access import OIDC_CLIENT_ID, derive_secret
+from archives_domain.analytics_access import OIDC_CLIENT_ID, oidc_client_secret
 
 from . import keys
 from .store import store_for
@@ -190,7 +190,7 @@ def read_access_token(token: str) -> dict:
 
 def init(app, settings) -> AuthorizationServer:
     pem = keys.load_or_create(keys.key_path(settings))
-    secret = derive_secret(app.extensions["archives_codec"].keyring, "oidc_client_secret")
+    secret = oidc_client_secret(settings)
     app.extensions["archives_oidc"] = {"pem": pem, "jwk": keys.public_jwk(pem), "store": store_for(app.config),
                                        "secret": secret}
 
