@@ -4,7 +4,8 @@ and the secrets the app and Superset share — all derived here, without Flask.
 * `superset_roles(session, seal_key, user)` — the Superset roles of an app user at this login:
   `archives_analyst` for a holder of 综合统计 → 自定义查询 (`stats.custom`, SQL Lab and chart building),
   else `archives_manager` for a holder of 综合统计 → 数据概览与报表统计 (`stats.overview`, dashboards only);
-  plus `scope_<agency_code>`, the role whose row-level-security rule is the user's data scope.
+  plus `scope_<agency_code>` (or `scope_<agency_code>_self`), the role whose row-level-security rule is the
+  user's data scope — named by `bi.superset_spec.scope_role`, as `archives superset sync` names it.
   Anyone else is refused (`AnalyticsRefused`, the message is for the user).
 * `oidc_client_secret(settings)`, `service_credentials(settings)` — derived from Superset's key
   (`bi.superset_secrets`, var/keys/superset.key): the app and Superset's configuration compute the same
@@ -18,9 +19,8 @@ import hmac
 from sqlalchemy.orm import Session
 
 from .accounts import grants
-from .bi import superset_secrets
-from .analytics_scope import scope_agency_codes, scope_role_name
-from .data_scope import agency_subtree
+from .bi import superset_secrets, superset_spec
+from .analytics_scope import scope_agency_codes
 
 MANAGER_ROLE, ANALYST_ROLE = "archives_manager", "archives_analyst"
 # The app's permissions (menu nodes of 用户权限, ancestors included) that open each Superset role, strongest first.
@@ -68,8 +68,8 @@ def superset_roles(session: Session, seal_key: bytes, user) -> list[str]:
     codes = scope_agency_codes(session, user)
     if not codes or not user.agency_code:
         raise AnalyticsRefused("您的账号没有数据范围（所属机构），不能登录统计分析平台")
-    # The role scope_<agency> carries the agency's subtree; a user who sees less (own agency only, at an agency
-    # with children) has no such role, and is refused rather than shown more than the app shows.
-    if set(codes) != agency_subtree(session, user.agency_code):
-        raise AnalyticsRefused("您的数据范围仅限本机构，而所属机构有下级机构：请由安全管理员调整角色后再登录统计分析平台")
-    return [role, scope_role_name(user.agency_code)]
+    # The scope role of `archives superset sync` (scope_<agency>, or scope_<agency>_self when the user sees
+    # their agency alone): one rule for the sync and the login.
+    scope = superset_spec.scope_role(session, superset_spec.StatsUser(
+        user.username, "", "", user.agency_code, role == ANALYST_ROLE, tuple(codes)))
+    return [role, scope]

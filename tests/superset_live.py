@@ -38,6 +38,7 @@ def env(meta: Path, app_url: str, secret: str = SECRET) -> dict:
 
 
 def make_template(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
     meta = folder / "template.db"
     if not meta.exists():
         e = env(meta, "http://127.0.0.1:1")
@@ -54,14 +55,15 @@ with app.app_context():
     sm = app.appbuilder.sm
     for name in sys.argv[3:]:
         sm.add_role(name)
-    sm.add_user(sys.argv[1], "service", "account", "service@archives.invalid", sm.find_role("Admin"),
-                password=sys.argv[2])
+    if not sm.find_user(username=sys.argv[1]):
+        sm.add_user(sys.argv[1], "service", "account", "service@archives.invalid", sm.find_role("Admin"),
+                    password=sys.argv[2])
 """
 
 
 def start(meta: Path, port: int, app_url: str, superset_secret: str, service_password: str, roles: list[str],
-          log: Path):
-    e = env(meta, app_url, superset_secret)
+          log: Path, **extra):
+    e = {**env(meta, app_url, superset_secret), **extra}
     subprocess.run([str(PYTHON), "-c", SETUP, "archives_service", service_password, *roles], env=e, check=True,
                    capture_output=True, timeout=300)
     proc = subprocess.Popen([str(SUPERSET), "run", "-h", "127.0.0.1", "-p", str(port), "--with-threads"], env=e,
