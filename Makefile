@@ -5,8 +5,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 VENDOR_SDK := ops_app/static/vendor/superset-embedded-sdk.js
+# Superset in its own venv: it pins SQLAlchemy 1.4 / pandas 2.1, the main venv SQLAlchemy 2.
+SUPERSET_VENV := .venv-superset
+SUPERSET_STAMP := $(SUPERSET_VENV)/.installed
+SUPERSET_PORT ?= 8088
 
-.PHONY: run prepare test setup dagster clean-var
+.PHONY: run prepare test setup dagster superset clean-var
 
 DEMO_PERSONS ?= 2000
 
@@ -28,7 +32,7 @@ prepare: setup
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-setup: $(STAMP) $(VENDOR_SDK)
+setup: $(STAMP) $(SUPERSET_STAMP) $(VENDOR_SDK)
 
 # Browser packages from the npm registry (pinned in package-lock.json), copied into the app's static folder:
 # the pages load them from the app, never from a CDN.
@@ -44,6 +48,16 @@ $(STAMP): requirements/main.txt requirements/system.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e . 2>&1 | grep -v "^WARNING: Location" || true
 	$(BIN)/python -c "import archives_domain, sqlalchemy, alembic, stdnum, cryptography, dagster, flask_appbuilder"
 	touch $(STAMP)
+
+$(SUPERSET_STAMP): requirements/superset.txt
+	test -x $(SUPERSET_VENV)/bin/python || $(PYTHON) -m venv $(SUPERSET_VENV)
+	$(SUPERSET_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/superset.txt 2>&1 | grep -v "^WARNING: Location" || true
+	$(SUPERSET_VENV)/bin/python -c "import superset, authlib, cachetools, pymysql, redis, gunicorn"
+	touch $(SUPERSET_STAMP)
+
+# Superset on :$(SUPERSET_PORT): key file, metadata db upgrade, init, sync (bi/assets, roles, RLS, users), gunicorn.
+superset: setup
+	$(BIN)/archives superset serve --port $(SUPERSET_PORT)
 
 # The Dagster UI on the same code location (instance storage under var/dagster; MySQL if ARCHIVES_DAGSTER_MYSQL_URL).
 dagster: setup

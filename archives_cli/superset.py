@@ -65,6 +65,7 @@ def run_sync(c, env: dict, target, *, force: bool = False) -> dict:
     with Session(c.engine) as s:
         spec = build_spec(s, seal_key(codec_from_settings(c.settings).keyring), bundle_dir=str(bundle_dir()),
                           database_uri=analytics_uri(target.dialect, target.dw_name),
+                          database_schema="main" if target.dialect == "sqlite" else target.dw_name,
                           rls_tables=[m.name for m in warehouse_models.MODELS if m.has_agency],
                           secret=ensure_secret(c.settings), embed_origins=[origin], force=force)
     # The spec holds the analytics password and the service password: 0600, removed right after.

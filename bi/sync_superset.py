@@ -64,7 +64,7 @@ def _bundle_contents(spec: dict) -> dict[str, str]:
             if config.get("uuid") == spec["database"]["uuid"]:
                 config["sqlalchemy_uri"] = spec["database"]["uri"]
                 text = yaml.safe_dump(config, allow_unicode=True, sort_keys=True)
-        contents[f"bundle/{rel}"] = text
+        contents[rel] = text
     return contents
 
 
@@ -78,7 +78,13 @@ def _import_bundle(spec: dict, changes: dict) -> None:
     olds = db.session.query(Role).filter(Role.name.like(FINGERPRINT_ROLE_PREFIX + "%")).all()
     if not spec.get("force") and [r.name for r in olds] == [marker]:
         return
-    ImportAssetsCommand(contents).run()
+    try:
+        ImportAssetsCommand(contents).run()
+    except Exception as exc:  # the importer hides the cause behind "unknown reason"
+        cause = exc.__cause__ or exc
+        import traceback
+        traceback.print_exception(cause)
+        raise SystemExit(f"资产包导入失败：{cause!r} {getattr(cause, 'normalized_messages', lambda: '')()}") from exc
     for r in olds:
         db.session.delete(r)
     db.session.add(Role(name=marker))
@@ -93,16 +99,27 @@ def _bundle_uuids(spec: dict, folder: str) -> list[str]:
 
 def _rls_datasets(spec: dict, changes: dict) -> list:
     """The datasets the scope rules bind to: the bundle's, plus a bare physical dataset for every other
-    analytics table with agency_code — so that SQL Lab (RLS_IN_SQLLAB) filters those tables too."""
+    analytics table with agency_code — so that SQL Lab (RLS_IN_SQLLAB) filters those tables too.
+
+    Each gets the database's default schema (`main` on SQLite, the analytics database on MySQL) in place
+    of the bundle's null: Superset finds the RLS rules of a table in a SQL Lab query by its qualified
+    name, and a dataset without schema would match no query — its rules would silently not apply."""
     from superset import db
     from superset.connectors.sqla.models import SqlaTable
     from superset.models.core import Database
+    schema = spec["database"]["schema"]
     database = db.session.query(Database).filter_by(uuid=spec["database"]["uuid"]).one()
     tables = db.session.query(SqlaTable).filter(SqlaTable.database_id == database.id).all()
-    by_name = {t.table_name: t for t in tables if t.schema in (None, "")}
+    by_name = {}
+    for t in tables:
+        if t.sql is None and t.schema in (None, "", schema):
+            if t.schema != schema:
+                t.schema = schema
+                _bump(changes, "dataset_schema_set")
+            by_name[t.table_name] = t
     for name in spec.get("rls_tables", []):
         if name not in by_name:
-            table = SqlaTable(table_name=name, schema=None, database=database)
+            table = SqlaTable(table_name=name, schema=schema, database=database)
             db.session.add(table)
             by_name[name] = table
             _bump(changes, "datasets_added")
@@ -240,7 +257,7 @@ def _ensure_service(spec: dict, changes: dict) -> None:
     if not user.password or not check_password_hash(user.password, svc["password"]):
         user.password = generate_password_hash(svc["password"])
         _bump(changes, "service_password_set")
-    sm.get_session.flush()
+    sm.session.flush()
 
 
 def _user(want: dict, changes: dict):

@@ -167,3 +167,7 @@ def make_ops_app(ops_settings):
 @pytest.fixture
 def ops_app(make_ops_app):
     return make_ops_app()
+
+
+# -- Superset (issue 15): a real Superset from .venv-superset, per backend (tests/superset_server.py) -----------
+from superset_server import superset_site, superset_template  # noqa: E402,F401  (fixtures)

@@ -49,8 +49,8 @@ ROLE_DEFINITIONS: dict[str, dict] = {
     GUEST: {"copy": ["Gamma"], "exclude": _WRITES + [["can_export", "*"], ["can_import", "*"]],
             "database_access": False},
 }
-SERVICE_PERMISSIONS = [["can_grant_guest_token", "SecurityRestApi"], ["can_read", "Dashboard"],
-                       ["can_read", "EmbeddedDashboard"]]
+SERVICE_PERMISSIONS = [["can_grant_guest_token", "SecurityRestApi"], ["can_read", "SecurityRestApi"],
+                       ["can_read", "Dashboard"], ["can_read", "EmbeddedDashboard"]]
 # Roles that the Base rule `1 = 0` does not restrict: Superset's administrators, and guests (their rows
 # are limited by the RLS clause their token carries; the guest-token hook refuses tokens without one).
 RLS_EXEMPT_ROLES = ["Admin", GUEST]
@@ -90,8 +90,8 @@ def scope_role(session: Session, user: StatsUser) -> str | None:
     return SCOPE_ROLE_PREFIX + code + "_self"
 
 
-def build_spec(session: Session, seal_key: bytes, *, bundle_dir: str, database_uri: str, rls_tables: list[str],
-               secret: str, embed_origins: list[str], force: bool = False) -> dict:
+def build_spec(session: Session, seal_key: bytes, *, bundle_dir: str, database_uri: str, database_schema: str,
+               rls_tables: list[str], secret: str, embed_origins: list[str], force: bool = False) -> dict:
     from .superset_secrets import service_password
     users, scopes = [], {}
     for u in stats_users(session, seal_key):
@@ -104,7 +104,8 @@ def build_spec(session: Session, seal_key: bytes, *, bundle_dir: str, database_u
                       "active": True, "roles": [ANALYST if u.analyst else MANAGER] + ([role] if role else [])})
     return {
         "bundle_dir": bundle_dir, "force": force,
-        "database": {"uuid": DATABASE_UUID, "name": DATABASE_NAME, "uri": database_uri},
+        "database": {"uuid": DATABASE_UUID, "name": DATABASE_NAME, "uri": database_uri,
+                     "schema": database_schema},
         "rls_tables": sorted(rls_tables),
         "roles": ROLE_DEFINITIONS, "guest_role": GUEST,
         "scope_role_prefix": SCOPE_ROLE_PREFIX, "rls_rule_prefix": RLS_RULE_PREFIX,
