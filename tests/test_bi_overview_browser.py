@@ -78,7 +78,11 @@ def site(make_ops_app, engine, codec, tmp_path, database_url):
                 conn.execute(sa.text(f"drop database if exists {engine.url.database}_dw"))
 
 
+CONSOLE: list[str] = []
+
+
 def _embedded_rows(page, site, username) -> dict[str, int]:
+    page.on("console", lambda m: CONSOLE.append(f"{m.type}: {m.text}"[:300]))
     page.goto(f"{site['app_url']}/login/")
     page.fill("#username", username)
     page.fill("#password", NEW_PASSWORD)
@@ -87,7 +91,13 @@ def _embedded_rows(page, site, username) -> dict[str, int]:
     page.goto(f"{site['app_url']}/bi/overview")
     frame = page.frame_locator("#bi-tabs ~ .bi-board iframe").first
     table = frame.locator("table tbody tr")
-    table.first.wait_for(timeout=120000)
+    try:
+        table.first.wait_for(timeout=120000)
+    except Exception:
+        page.screenshot(path="/tmp/emb-fail.png", full_page=True)
+        raise AssertionError("no table in the embedded dashboard: " + page.locator("#bi-error").inner_text()
+                             + " | console: " + " / ".join(CONSOLE[-15:])
+                             + " | superset log: " + site["log"].read_text(errors="replace")[-2500:])
     rows = {}
     for i in range(table.count()):
         cells = table.nth(i).locator("td").all_inner_texts()
