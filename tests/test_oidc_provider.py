@@ -196,5 +196,7 @@ def test_csp_frames_only_superset(app):
     assert directives["frame-src"] == SUPERSET
     assert directives["frame-ancestors"] == "'none'"
     assert directives["form-action"] == f"'self' {SUPERSET}"   # the SSO login's redirect ends on Superset
+    assert client.get("/bi/overview").headers["Referrer-Policy"] == "strict-origin"   # Superset checks the origin
+    assert app.test_client().get("/login/").headers["Referrer-Policy"] == "same-origin"
     other = app.test_client().get("/login/").headers["Content-Security-Policy"]
     assert f"frame-src {SUPERSET};" in other and "frame-src 'self'" not in other

@@ -14,6 +14,9 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
+FRAMING_ENDPOINTS = {"BiView.overview"}
+
+
 def _frame_src() -> str:
     """Frames only from Superset's origin (数据概览's embedded dashboards), nothing else — not even this app."""
     url = urlsplit(current_app.config.get("ARCHIVES_SUPERSET_URL") or "")
@@ -41,7 +44,9 @@ def add_headers(response):
         f"object-src 'none'; base-uri 'self'; form-action 'self'{_superset_form_target()}; frame-ancestors 'none'")
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
+    # 数据概览 frames Superset, which admits the frame only when the Referer names an allowed origin
+    # (superset/embedded/view.py): that page sends its origin alone (no path, no query); all others nothing.
+    response.headers["Referrer-Policy"] = "strict-origin" if request.endpoint in FRAMING_ENDPOINTS else "same-origin"
     response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     if request.is_secure:
         response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
