@@ -42,7 +42,7 @@ def site(make_ops_app, engine, codec, tmp_path, database_url):
         s.commit()
     port = live.free_port()
     app = make_ops_app(ARCHIVES_SUPERSET_URL=f"http://127.0.0.1:{port}")   # default grants sealed at start
-    for user in ("leader", "provlead"):
+    for user in ("leader", "provlead", "prefstat", "prefquery"):
         login_ready(app.test_client(), user, INITIAL_PASSWORD)
     analytics.build_all(engine, environ={})
     serving = _serve(app)
@@ -66,7 +66,8 @@ def site(make_ops_app, engine, codec, tmp_path, database_url):
                               ARCHIVES_SUPERSET_SQLITE_ANALYTICS="1" if engine.dialect.name == "sqlite" else "0",
                               ARCHIVES_VAR_DIR=str(settings.var_dir))
     try:
-        yield {"app_url": app_url, "superset": ss_url, "engine": engine, "log": tmp_path / "superset.log"}
+        yield {"app_url": app_url, "superset": ss_url, "engine": engine, "log": tmp_path / "superset.log",
+               "meta": meta, "settings": settings}
     finally:
         proc.terminate()
         proc.wait(timeout=30)
