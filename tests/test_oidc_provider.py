@@ -200,3 +200,20 @@ def test_csp_frames_only_superset(app):
     assert app.test_client().get("/login/").headers["Referrer-Policy"] == "same-origin"
     other = app.test_client().get("/login/").headers["Content-Security-Policy"]
     assert f"frame-src {SUPERSET};" in other and "frame-src 'self'" not in other
+
+
+def test_user_without_any_statistics_permission_gets_403_everywhere(app, engine, codec):
+    """A 党务专员 (no 综合统计 at all): 403 on /bi/… and a refusal at the provider."""
+    from sqlalchemy.orm import Session
+
+    from archives_domain.accounts.users import create_user
+    from conftest import relax_totp
+    with Session(engine) as s:
+        create_user(s, username="party1", password=INITIAL_PASSWORD, role_names=["党务专员"], agency_code=COUNTY)
+        s.commit()
+    relax_totp(engine, codec.keyring, "党务专员")
+    client = _signed_in(app, "party1")
+    for path in ("/bi/overview", "/bi/guest-token/archive-stock-overview"):
+        assert client.get(path).status_code == 403, path
+    resp = _authorize(client, _pkce()[1])
+    assert resp.status_code == 403 and "没有“综合统计”的权限" in resp.get_data(as_text=True)
