@@ -145,6 +145,15 @@ if _REDIS:
     EXPLORE_FORM_DATA_CACHE_CONFIG = _redis_cache("explore", 7 * 86400)
     RATELIMIT_STORAGE_URI = _REDIS
 
+# -- (EMBED helper) MariaDB chart data: Superset 6.1's MySQL engine spec names result column types through
+# MySQLdb (mysqlclient) even when the URI uses PyMySQL — every chart on MariaDB failed with
+# "No module named 'MySQLdb'". PyMySQL, installed with Superset, stands in for it.
+try:
+    import pymysql as _pymysql
+    _pymysql.install_as_MySQLdb()
+except ImportError:  # pragma: no cover - PyMySQL is pinned in requirements/superset.txt
+    pass
+
 # -- 8. single sign-on (the app as OpenID Connect provider) -------------------------------------------------
 # (EMBED helper's section: bi/superset_config_sso.py.) ARCHIVES_SUPERSET_SSO=0 keeps Superset's own DB login.
 if os.environ.get("ARCHIVES_SUPERSET_SSO", "1") != "0":
