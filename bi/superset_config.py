@@ -154,6 +154,21 @@ try:
 except ImportError:  # pragma: no cover - PyMySQL is pinned in requirements/superset.txt
     pass
 
+# -- (EMBED helper) RLS in SQL Lab on MariaDB: MySQL's engine spec takes the query's schema as the default
+# schema of unqualified tables, and SQL Lab sends none unless a schema is picked — `SELECT … FROM
+# fact_archive_stock` then matched no dataset and ran without the row-level filter (seen: an analyst of one
+# prefecture got every agency's rows). With no schema picked, the connection's database (分析库) is meant.
+def _mysql_default_schema():
+    from superset.db_engine_specs.mysql import MySQLEngineSpec
+
+    def get_default_schema_for_query(cls, database, query, template_params=None):
+        return query.schema or database.url_object.database
+
+    MySQLEngineSpec.get_default_schema_for_query = classmethod(get_default_schema_for_query)
+
+
+_mysql_default_schema()
+
 # -- 8. single sign-on (the app as OpenID Connect provider) -------------------------------------------------
 # (EMBED helper's section: bi/superset_config_sso.py.) ARCHIVES_SUPERSET_SSO=0 keeps Superset's own DB login.
 if os.environ.get("ARCHIVES_SUPERSET_SSO", "1") != "0":
