@@ -158,7 +158,8 @@ except ImportError:  # pragma: no cover - PyMySQL is pinned in requirements/supe
 # schema of unqualified tables, and SQL Lab sends none unless a schema is picked — `SELECT … FROM
 # fact_archive_stock` then matched no dataset and ran without the row-level filter (seen: an analyst of one
 # prefecture got every agency's rows). With no schema picked, the connection's database (分析库) is meant.
-def _mysql_default_schema():
+def _mysql_default_schema(app=None):
+    """Applied once the app exists (FLASK_APP_MUTATOR): importing Superset's models here would be too early."""
     from superset.db_engine_specs.mysql import MySQLEngineSpec
 
     def get_default_schema_for_query(cls, database, query, template_params=None):
@@ -167,7 +168,7 @@ def _mysql_default_schema():
     MySQLEngineSpec.get_default_schema_for_query = classmethod(get_default_schema_for_query)
 
 
-_mysql_default_schema()
+FLASK_APP_MUTATOR = _mysql_default_schema
 
 # -- 8. single sign-on (the app as OpenID Connect provider) -------------------------------------------------
 # (EMBED helper's section: bi/superset_config_sso.py.) ARCHIVES_SUPERSET_SSO=0 keeps Superset's own DB login.
