@@ -55,7 +55,8 @@ def test_analyst_signs_into_superset_and_sql_lab_sees_the_scope_only(page, site)
     page.wait_for_url(site["superset"] + "/**", timeout=60000)
     assert "/login" not in page.url, site["log"].read_text(errors="replace")[-3000:]
     page.goto(site["superset"] + "/sqllab/")
-    page.wait_for_load_state("load")
+    page.locator(".ace_editor, .monaco-editor, [data-test=\"sql-editor-tabs\"]").first.wait_for(timeout=90000)
+    page.wait_for_timeout(1500)   # let the schema pane settle for the screenshot
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "bi-sso-superset.png"))
     assert _superset_roles(site["meta"], "prefstat") == sorted(["archives_analyst", f"scope_{PREFECTURE}"])
