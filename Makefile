@@ -4,6 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+VENDOR_SDK := ops_app/static/vendor/superset-embedded-sdk.js
 # Superset in its own venv: it pins SQLAlchemy 1.4 / pandas 2.1, the main venv SQLAlchemy 2.
 SUPERSET_VENV := .venv-superset
 SUPERSET_STAMP := $(SUPERSET_VENV)/.installed
@@ -33,7 +34,14 @@ prepare: setup
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-setup: $(STAMP) $(SUPERSET_STAMP)
+setup: $(STAMP) $(SUPERSET_STAMP) $(VENDOR_SDK)
+
+# Browser packages from the npm registry (pinned in package-lock.json), copied into the app's static folder:
+# the pages load them from the app, never from a CDN.
+$(VENDOR_SDK): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --silent
+	mkdir -p $(dir $@)
+	cp node_modules/@superset-ui/embedded-sdk/bundle/index.js $@
 
 $(STAMP): requirements/main.txt requirements/system.txt pyproject.toml
 	./scripts/install-system-packages.sh requirements/system.txt

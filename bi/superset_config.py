@@ -77,6 +77,12 @@ def FLASK_APP_MUTATOR(app) -> None:  # noqa: N802 (Superset's name)
     from superset.db_engine_specs.mysql import MySQLEngineSpec
     MySQLEngineSpec.supports_dynamic_schema = False
 
+    def get_default_schema_for_query(cls, database, query, template_params=None):
+        # SQL Lab sends no schema unless one is picked: the connection's database (分析库) is meant
+        return query.schema or database.url_object.database
+
+    MySQLEngineSpec.get_default_schema_for_query = classmethod(get_default_schema_for_query)
+
 
 SQLLAB_CTAS_NO_LIMIT = False
 SQL_MAX_ROW = 100000
@@ -164,19 +170,13 @@ if _REDIS:
     EXPLORE_FORM_DATA_CACHE_CONFIG = _redis_cache("explore", 7 * 86400)
     RATELIMIT_STORAGE_URI = _REDIS
 
+
 # -- 8. single sign-on (the app as OpenID Connect provider) -------------------------------------------------
-# (EMBED helper's section.)
-
-
-# -- DASHBOARDS part (issue 15) ---------------------------------------------------------------------------
-# Superset's MySQL engine spec imports MySQLdb (mysqlclient, a C extension) to name result column types when
-# a chart's data is fetched; the analytics database is reached through PyMySQL, which provides the same
-# module interface. Without this every chart query on MariaDB fails with "No module named 'MySQLdb'".
-try:
-    import MySQLdb  # noqa: F401
-except ImportError:
-    try:
-        import pymysql
-        pymysql.install_as_MySQLdb()
-    except ImportError:
-        pass
+# (EMBED helper's section: bi/superset_config_sso.py.) ARCHIVES_SUPERSET_SSO=0 keeps Superset's own DB login.
+if os.environ.get("ARCHIVES_SUPERSET_SSO", "1") != "0":
+    import sys as _sys
+    _sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from superset_config_sso import *  # noqa: E402,F401,F403
+    from superset_config_sso import oauth_providers as _oauth_providers  # noqa: E402
+    # The same derivation as archives_domain.analytics_access.oidc_client_secret (the app's side).
+    OAUTH_PROVIDERS = _oauth_providers(_derived("archives-superset-oidc-client"))

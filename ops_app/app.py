@@ -46,6 +46,8 @@ def create_app(settings: Settings | None = None, testing: bool = False, config: 
     app.config["ARCHIVES_VAR_DIR"] = str(settings.var_dir)
     app.config["MAX_CONTENT_LENGTH"] = 6 * 1024 * 1024  # uploads: 5 MB per image (archives_domain.files) + form
     app.config.update(config or {})
+    # Superset (统计分析平台): its public origin — frame-src of the CSP, the OIDC client's redirect, the API.
+    app.config.setdefault("ARCHIVES_SUPERSET_URL", os.environ.get("ARCHIVES_SUPERSET_URL", "http://127.0.0.1:8088"))
     app.extensions["archives_codec"] = codec
     hops = int(os.environ.get("ARCHIVES_PROXY_HOPS", "0"))
     if hops:
@@ -65,6 +67,8 @@ def create_app(settings: Settings | None = None, testing: bool = False, config: 
         appbuilder = AppBuilder(app, db.session)  # registers FAB's before_request (g.user) first …
         from .views import register_business_views
         register_business_views(appbuilder)
+        from .oidc import register as register_oidc  # the app as OpenID Connect provider for Superset
+        register_oidc(appbuilder, settings)
         _register_security_views(appbuilder)
     app.before_request(guard)        # … so the session guard runs after it, then the module permissions
     app.before_request(access_guard)

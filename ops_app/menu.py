@@ -97,9 +97,9 @@ MENU: tuple[MenuNode, ...] = (
        icon="fa-image"),
     _n("stats", "综合统计",
        _n("stats.archive", "档案信息统计", endpoint="StatsArchiveView.index"),
-       # the EMBED helper's /bi/overview (embedded dashboards) is this node's page; it links to 报表统计
-       # (StatsReportView.index, /stats/reports) and back — until it is merged, 报表统计 is the node's page
-       _n("stats.overview", "数据概览与报表统计", endpoint="StatsReportView.index", aliases=("数据概览", "报表统计")),
+       # 数据概览 (/bi/overview, the embedded dashboards) is the node's page; it links to 报表统计
+       # (StatsReportView.index, /stats/reports) and back
+       _n("stats.overview", "数据概览与报表统计", endpoint="BiView.overview", aliases=("数据概览", "报表统计")),
        _n("stats.custom", "自定义查询", endpoint="StatsCustomView.index"),
        icon="fa-bar-chart"),
     _n("system", "系统管理",

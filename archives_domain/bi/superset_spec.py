@@ -49,8 +49,12 @@ ROLE_DEFINITIONS: dict[str, dict] = {
     GUEST: {"copy": ["Gamma"], "exclude": _WRITES + [["can_export", "*"], ["can_import", "*"]],
             "database_access": False},
 }
+# all_datasource_access (EMBED): Superset finds a dashboard by slug (GET /api/v1/dashboard/<slug>/embedded, the
+# app's embedded uuid) only for a user with access to one of its datasets — else 404. The service account can
+# mint guest tokens for any dashboard anyway; its own queries still meet the Base RLS rule `1 = 0`.
 SERVICE_PERMISSIONS = [["can_grant_guest_token", "SecurityRestApi"], ["can_read", "SecurityRestApi"],
-                       ["can_read", "Dashboard"], ["can_read", "EmbeddedDashboard"]]
+                       ["can_read", "Dashboard"], ["can_read", "EmbeddedDashboard"],
+                       ["all_datasource_access", "all_datasource_access"]]
 # Roles that the Base rule `1 = 0` does not restrict: Superset's administrators, and guests (their rows
 # are limited by the RLS clause their token carries; the guest-token hook refuses tokens without one).
 RLS_EXEMPT_ROLES = ["Admin", GUEST]

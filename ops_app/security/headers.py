@@ -3,13 +3,31 @@ from __future__ import annotations
 
 import secrets
 
-from flask import g, request
+from urllib.parse import urlsplit
+
+from flask import current_app, g, request
 
 
 def csp_nonce() -> str:
     if "csp_nonce" not in g:
         g.csp_nonce = secrets.token_urlsafe(16)
     return g.csp_nonce
+
+
+FRAMING_ENDPOINTS = {"BiView.overview"}
+
+
+def _frame_src() -> str:
+    """Frames only from Superset's origin (数据概览's embedded dashboards), nothing else — not even this app."""
+    url = urlsplit(current_app.config.get("ARCHIVES_SUPERSET_URL") or "")
+    if url.scheme not in ("http", "https") or not url.netloc:
+        return "'none'"
+    return f"{url.scheme}://{url.netloc}"
+
+
+def _superset_form_target() -> str:
+    origin = _frame_src()
+    return "" if origin == "'none'" else f" {origin}"
 
 
 def add_headers(response):
@@ -20,10 +38,15 @@ def add_headers(response):
         "default-src 'self'; "
         f"script-src 'self' 'nonce-{nonce}'; "
         "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
-        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+        f"frame-src {_frame_src()}; "
+        # The login form's POST ends on Superset when it signs in through the app (/oidc/authorize redirects
+        # there); browsers apply form-action to that redirect too.
+        f"object-src 'none'; base-uri 'self'; form-action 'self'{_superset_form_target()}; frame-ancestors 'none'")
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
+    # 数据概览 frames Superset, which admits the frame only when the Referer names an allowed origin
+    # (superset/embedded/view.py): that page sends its origin alone (no path, no query); all others nothing.
+    response.headers["Referrer-Policy"] = "strict-origin" if request.endpoint in FRAMING_ENDPOINTS else "same-origin"
     response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     if request.is_secure:
         response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"

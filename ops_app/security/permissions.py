@@ -47,8 +47,10 @@ AGENCY_MODULE, USER_MODULE, GROUP_MODULE = "system.agency", "system.user", "syst
 
 # Reachable without any module permission: logging in and out, the second factor, static files, language.
 # Public pages for anyone, signed in or not (the session guard leaves them alone too): 证明核验 /verify/<no>.
-PUBLIC_BLUEPRINTS = {"CertificateVerifyView"}
+# The OpenID provider's discovery, JWKS, token and userinfo: called by Superset's server (OidcView).
+PUBLIC_BLUEPRINTS = {"CertificateVerifyView", "OidcView"}
 OPEN_BLUEPRINTS = {"ArchivesAuthDBView", "TotpView", "static", "appbuilder", "LocaleView", "UtilView",
+                   "OidcAuthorizeView",  # signs in itself, then checks 综合统计 (Chinese 403)
                    *PUBLIC_BLUEPRINTS}
 
 BUSINESS_MODULES = ("personal", "unit", "party", "transfer", "warehouse", "digital", "stats")

@@ -23,6 +23,8 @@ def register_business_views(appbuilder) -> None:
     register_groups(appbuilder)
     from ..hukou import register as register_hukou  # 集体户口代理
     register_hukou(appbuilder)
+    from ..bi import register as register_bi  # 综合统计 → 数据概览 (embedded Superset dashboards)
+    register_bi(appbuilder)
     from ..review import register as register_review
     register_review(appbuilder)
     from ..statistics import register as register_statistics  # 综合统计
