@@ -75,17 +75,25 @@ def test_sync_spec_users_roles_and_scopes(tree, settings):
     from ops_app.security.permissions import DEFAULT_GRANTS, expand, universe
     key = grants.seal_key(codec_from_settings(settings).keyring)
     with Session(tree) as s:
-        for name in ("统计分析员", "档案经办人", "查询员"):
+        for name in ("统计分析员", "档案经办人", "查询员", "业务负责人"):
             grants.set_role_grants(s, key, s.scalar(select(Role).where(Role.name == name)),
                                    expand(DEFAULT_GRANTS[name]), universe())
         create_user(s, username="query_city", password="Init#Pass1", role_names=["查询员"], agency_code=CITY)
+        create_user(s, username="lead_city", password="Init#Pass1", role_names=["业务负责人"], agency_code=CITY)
+        viewer = Role(name="看板查看")
+        s.add(viewer)
+        s.flush()
+        grants.set_role_grants(s, key, viewer, expand(("stats.overview",)), universe())
+        create_user(s, username="viewer_city", password="Init#Pass1", role_names=["看板查看"], agency_code=CITY)
         s.commit()
         spec = build_spec(s, key, bundle_dir="/b", database_uri="sqlite://", database_schema="main",
                           rls_tables=["fact_archive_stock"], secret="s" * 40, embed_origins=["http://app"])
     users = {u["username"]: u["roles"] for u in spec["users"]}
-    # 统计分析员: 综合统计 with 自定义查询 → analyst, scope the subtree; 查询员: 档案信息统计 only → manager;
+    # 统计分析员: 综合统计 with 自定义查询 → analyst, scope the subtree; 查询员: 档案信息统计 only → no Superset
+    # account (the SSO provider refuses them too); 业务负责人: 自定义查询 too → analyst; a role with 数据概览 alone → manager;
     # 档案经办人 (own agency only) → the `_self` scope; 系统管理员: no 综合统计 → not synced.
-    assert users == {"clerk_city": [ANALYST, f"scope_{CITY}_self"], "query_city": [MANAGER, f"scope_{CITY}"],
+    assert users == {"clerk_city": [ANALYST, f"scope_{CITY}_self"], "lead_city": [ANALYST, f"scope_{CITY}"],
+                     "viewer_city": [MANAGER, f"scope_{CITY}_self"],
                      "stat_city": [ANALYST, f"scope_{CITY}"], "stat_prov": [ANALYST, f"scope_{PROV}"]}
     scopes = {r["name"]: r["clause"] for r in spec["scope_roles"]}
     assert scopes == {f"scope_{CITY}": rls_clause([CITY, COUNTY]), f"scope_{CITY}_self": rls_clause([CITY]),

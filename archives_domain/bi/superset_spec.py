@@ -33,7 +33,9 @@ RLS_RULE_PREFIX = "archives_"
 
 # 综合统计 permissions (ops_app/menu.py): the branch, and the leaf that makes an analyst.
 STATS_MODULE = ("menu_access", "stats")
-STATS_LEAVES = (("menu_access", "stats.archive"), ("menu_access", "stats.overview"), ("menu_access", "stats.custom"))
+# Who becomes a Superset user: the same rule as the SSO provider (archives_domain.analytics_access) — 数据概览
+# (dashboards) or 自定义查询 (SQL Lab); 档案信息统计 alone is the app's own list, no Superset account.
+STATS_LEAVES = (("menu_access", "stats.overview"), ("menu_access", "stats.custom"))
 ANALYST_PERMISSION = ("menu_access", "stats.custom")
 
 # Objects a viewer must not change (permission, view); "*" = any view.
