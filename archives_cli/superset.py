@@ -64,7 +64,7 @@ def run_sync(c, env: dict, target, *, force: bool = False) -> dict:
     from archives_domain.bi.superset_spec import build_spec
     from archives_domain.pii.store import codec_from_settings
     from archives_domain.private_files import private_dir, write_private
-    origin = os.environ.get("ARCHIVES_APP_ORIGIN", "http://127.0.0.1:5000").rstrip("/")
+    origin = os.environ.get("ARCHIVES_APP_ORIGIN", "http://127.0.0.1:8080").rstrip("/")
     with Session(c.engine) as s:
         spec = build_spec(s, seal_key(codec_from_settings(c.settings).keyring), bundle_dir=str(bundle_dir()),
                           database_uri=analytics_uri(target.dialect, target.dw_name),

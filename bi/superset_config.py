@@ -121,7 +121,7 @@ GUEST_TOKEN_VALIDATOR_HOOK = _guest_token_has_scope
 # -- 6. web security: who may frame Superset, cookies, proxy -------------------------------------------------
 # Only the app's origin may put Superset in a frame (CSP frame-ancestors; X-Frame-Options off because
 # it can not name an origin).
-APP_ORIGIN = os.environ.get("ARCHIVES_APP_ORIGIN", "http://127.0.0.1:5000").rstrip("/")
+APP_ORIGIN = os.environ.get("ARCHIVES_APP_ORIGIN", "http://127.0.0.1:8080").rstrip("/")
 TALISMAN_ENABLED = True
 _CSP = {
     "base-uri": ["'self'"],

@@ -14,7 +14,7 @@ import re
 from flask_appbuilder.security.manager import AUTH_OAUTH
 from superset.security import SupersetSecurityManager
 
-APP_URL = os.environ.get("ARCHIVES_APP_URL", os.environ.get("ARCHIVES_APP_ORIGIN", "http://127.0.0.1:5000")).rstrip("/")
+APP_URL = os.environ.get("ARCHIVES_APP_URL", os.environ.get("ARCHIVES_APP_ORIGIN", "http://127.0.0.1:8080")).rstrip("/")
 PROVIDER = "archives"
 # Role names the provider may hand out; anything else in the claim is ignored.
 ALLOWED_ROLE = re.compile(r"^(archives_analyst|archives_manager|scope_[0-9A-Za-z]{1,16}(_self)?)$")
