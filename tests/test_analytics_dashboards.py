@@ -225,3 +225,34 @@ def test_new_models_carry_agency_and_pass_checks(dash):
         assert all(c.passed for c in outcomes.values()), (name, outcomes)
         cols = set(_rows(dash, name)[0])
         assert {"agency_code", "agency_name", "prefecture_name"} <= cols, name
+
+
+def test_monthly_summaries_add_up_to_their_detail(dash):
+    """The dashboards read the monthly summaries: per agency, stage, month and result they hold exactly the
+    detail facts' sums (转递时限), per agency and month the payments' count and amount (党费)."""
+    from collections import Counter
+    detail, summary = Counter(), Counter()
+    for r in _rows(dash, "fact_transfer_deadline"):
+        if r["start_date"] is None:
+            continue
+        key = (r["agency_code"], r["stage"], r["result"], int(r["start_month_key"]))
+        for col in ("transfer_count", "on_time_count", "late_count", "open_count", "overdue_count"):
+            detail[key + (col,)] += int(r[col])
+    for r in _rows(dash, "fact_transfer_deadline_monthly"):
+        assert str(r["start_date"]).endswith("-01") and r["agency_name"]
+        key = (r["agency_code"], r["stage"], r["result"], int(r["start_month_key"]))
+        assert str(r["start_date"]).replace("-", "")[:6] == str(key[3])
+        for col in ("transfer_count", "on_time_count", "late_count", "open_count", "overdue_count"):
+            summary[key + (col,)] += int(r[col])
+    assert detail and +detail == +summary
+    paid, monthly = Counter(), Counter()
+    for r in _rows(dash, "fact_party_dues"):
+        ym = str(r["paid_on"])[:7]
+        paid[(r["agency_code"], ym, "n")] += 1
+        paid[(r["agency_code"], ym, "amount")] += round(float(r["amount"] or 0) * 100)
+    for r in _rows(dash, "fact_party_dues_monthly"):
+        ym = str(r["paid_on"])[:7]
+        assert str(r["paid_on"]).endswith("-01") and int(r["year_month_key"]) == int(ym.replace("-", ""))
+        monthly[(r["agency_code"], ym, "n")] += int(r["payment_count"])
+        monthly[(r["agency_code"], ym, "amount")] += round(float(r["amount"] or 0) * 100)
+    assert paid and +paid == +monthly
