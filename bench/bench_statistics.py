@@ -1,6 +1,6 @@
 """Benchmark of 综合统计 (issue 15): the domain functions behind /stats, on a loaded database (MariaDB at 943k).
 
-Run by hand (never in tests), after the load, `archives db upgrade` (0017) and `bench/seed_business.py`:
+Run by hand (never in tests), after the load, `archives db upgrade` (0017) and `archives synth history`:
 
     DATABASE_URL=mysql+pymysql://root@127.0.0.1:3306/archives_b15 ARCHIVES_VAR_DIR=/work/var-b15 \\
     PYTHONPATH=$PWD .venv/bin/python bench/bench_statistics.py --agency 52000001 --rounds 5
