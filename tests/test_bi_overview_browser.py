@@ -90,7 +90,9 @@ def _embedded_rows(page, site, username) -> dict[str, int]:
     page.click("#login-submit")
     page.wait_for_load_state("load")
     page.goto(f"{site['app_url']}/bi/overview")
-    frame = page.frame_locator("#bi-tabs ~ .bi-board iframe").first
+    # 档案存量 is the first tab; the platform's reference board (one table: 档案数 per agency code) is opened
+    page.click('#bi-tabs a[data-slug="archive-stock-overview"]')
+    frame = page.frame_locator('.bi-board[data-slug="archive-stock-overview"] iframe')
     table = frame.locator("table tbody tr")
     try:
         table.first.wait_for(timeout=120000)

@@ -121,3 +121,12 @@ def test_bundle_imports_and_every_chart_returns_rows(wh, superset_metadata, tmp_
         held = sum(_held(p, DAY) for p in s.query(Person).all())
     stock = out["charts"][spec.stable_uuid("chart", "stock-total")]["data"][0]
     assert int(stock["在档人数"]) == held == 7
+
+
+def test_overview_tabs_follow_the_catalogue():
+    """数据概览's tabs: the six dashboards in the catalogue's order (档案存量 first), other boards after."""
+    from ops_app.bi.dashboards import dashboards
+    catalogue = [d["slug"] for d in yaml.safe_load((ROOT / "bi" / "dashboards.yaml").read_text(encoding="utf-8"))
+                 ["dashboards"]]
+    slugs = [d.slug for d in dashboards()]
+    assert slugs[:len(catalogue)] == catalogue and set(slugs[len(catalogue):]) == {"archive-stock-overview"}
