@@ -156,7 +156,10 @@ def test_reports_page_download_and_print(ops_app, engine, web, tmp_path):
     p = a.get("/stats/reports/volume", query_string={"year": "2026", "fmt": "pdf"})
     assert p.status_code == 200 and p.data.startswith(b"%PDF")
     assert a.get("/stats/reports/stock", query_string={"month": "2026-13", "fmt": "pdf"}).status_code == 400
-    assert a.get("/api/v1/stats/reports/nope").status_code == 400
+    missing = a.get("/api/v1/stats/reports/nope")   # no such report: a missing resource
+    assert missing.status_code == 404 and missing.get_json()["message"] == "报表不存在"
+    bad = a.get("/stats/reports/stock", query_string={"month": "2026-13"})   # a bad parameter is named
+    assert bad.status_code == 400 and "参数 month" in bad.get_data(as_text=True)
     actions = [r.action for r in audit_rows(engine) if r.action in ("下载", "打印")]
     assert actions == ["下载", "打印"]
     if shutil.which("pdftoppm"):

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from .. import deadlines
-from ..business.base import FieldErrors
+from ..business.base import FieldErrors, NotFound
 from ..models import Agency, ArchiveTransferIn, ArchiveTransferOut, Person
 from . import kinds as K
 from .archive_counts import count_table
@@ -206,7 +206,7 @@ REPORTS: dict[str, Report] = {r.key: r for r in (
 
 def report_of(key: str | None) -> Report:
     if key not in REPORTS:
-        raise FieldErrors({"report": "报表不存在"})
+        raise NotFound("报表")
     return REPORTS[key]
 
 

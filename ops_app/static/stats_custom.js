@@ -70,7 +70,7 @@
   }
 
   function render(res) {
-    var t = $('preview-table'); t.innerHTML = '';
+    var t = $('preview-table'); t.replaceChildren();
     var head = t.createTHead().insertRow();
     res.headers.forEach(function (h) { var th = document.createElement('th'); th.textContent = h; head.appendChild(th); });
     var body = t.createTBody();
@@ -106,12 +106,12 @@
   function load(d) {
     document.querySelectorAll('.pick-item').forEach(function (b) { b.checked = d.items.indexOf(b.value) >= 0; });
     Array.prototype.forEach.call($('group-by').options, function (o) { o.selected = d.group_by.indexOf(o.value) >= 0; });
-    $('filters').innerHTML = '';
+    $('filters').replaceChildren();
     d.filters.forEach(function (f) { addFilter(f.item, f.op, f.value); });
   }
   function refresh() {
     call('GET', '/saved').then(function (data) {
-      var ul = $('saved-list'); ul.innerHTML = '';
+      var ul = $('saved-list'); ul.replaceChildren();
       data.result.forEach(function (q) {
         var li = document.createElement('li'); li.dataset.savedId = q.id;
         var name = document.createElement('a'); name.href = '#'; name.textContent = q.name; name.className = 'saved-load';

@@ -23,6 +23,8 @@ from archives_domain.statistics import archive_counts as AC, custom_query as CQ,
 from archives_domain.statistics import saved_queries as SQ
 from archives_domain.statistics.periods import parse_date, parse_period
 
+from .views import named
+
 from .. import business_ui, listing
 from ..access import requires
 from .common import scope_args, unmasked
@@ -39,7 +41,7 @@ def _answer(fn):
         return jsonify(fn(ctx)), 200, business_ui.NO_STORE
     except BusinessError as exc:
         ctx.session.rollback()
-        return business_ui.api_error(exc)
+        return business_ui.api_error(named(exc))
     except PagingError as exc:
         return listing.error_json(exc)
 

@@ -27,7 +27,17 @@ JS_TEXTS = {"remove": N_("删除"), "rename": N_("改名"), "new_name": N_("新�
 PAGE = 20
 
 
+def named(exc):
+    """A refusal about a GET's parameter names it (参数 kind 无效：业务类型不存在), as every page of the app does;
+    on a POST the field is a form field, whose label the message already names."""
+    if request.method == "GET" and getattr(exc, "status", 400) == 400 and getattr(exc, "field", None) \
+            and not str(exc.message).startswith("参数 "):
+        exc.message = f"参数 {exc.field} 无效：{exc.message}"
+    return exc
+
+
 def _error(exc) -> str:
+    named(exc)
     return getattr(exc, "message", None) or str(exc)
 
 
@@ -93,20 +103,23 @@ class StatsReportView(BaseView):
             codes, choice = scope_args(ctx, args)
             result = reports.run_report(ctx.session, key, codes, args, ctx.today)
         except BusinessError as exc:
-            error = exc
+            error = named(exc)
+        status = getattr(error, "status", 400) if error else 200
         return self.render_template("statistics/reports.html", reports=reports.REPORTS, key=key, result=result,
-                                    choice=choice, error=error, args=args), 400 if error else 200, \
-            business_ui.NO_STORE
+                                    choice=choice, error=error, args=args), status, business_ui.NO_STORE
 
     @expose("/<key>")
     @requires("stats.overview")
     def output(self, key):
         ctx = business_ui.context()
         fmt = request.args.get("fmt", "pdf")
-        if fmt not in ("pdf", "xlsx"):  # a BusinessError unhandled is the Chinese error page (ops_app.errors)
-            raise BusinessError("输出格式应为 pdf 或 xlsx", "fmt")
-        codes, _choice = scope_args(ctx, request.args)
-        result = reports.run_report(ctx.session, key, codes, request.args, ctx.today)
+        try:  # a BusinessError raised on is the Chinese error page (ops_app.errors), naming the parameter
+            if fmt not in ("pdf", "xlsx"):
+                raise BusinessError("输出格式应为 pdf 或 xlsx", "fmt")
+            codes, _choice = scope_args(ctx, request.args)
+            result = reports.run_report(ctx.session, key, codes, request.args, ctx.today)
+        except BusinessError as exc:
+            raise named(exc) from None
         headers, rows = export.report_tables(result)
         return send_table(ctx, "stats.overview", fmt, result.title, result.subtitle, headers, rows, result.note,
                           landscape=result.landscape, what=f"：{result.subtitle}")
