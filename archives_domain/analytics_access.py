@@ -22,13 +22,7 @@ from .accounts import grants
 from .bi import superset_secrets, superset_spec
 from .analytics_scope import scope_agency_codes
 
-MANAGER_ROLE, ANALYST_ROLE = "archives_manager", "archives_analyst"
-# The app's permissions (menu nodes of 用户权限, ancestors included) that open each Superset role, strongest first.
-_MODULE = "menu_access"
-ROLE_RULES: tuple[tuple[str, tuple[grants.Perm, ...]], ...] = (
-    (ANALYST_ROLE, ((_MODULE, "stats"), (_MODULE, "stats.custom"))),
-    (MANAGER_ROLE, ((_MODULE, "stats"), (_MODULE, "stats.overview"))),
-)
+MANAGER_ROLE, ANALYST_ROLE = superset_spec.MANAGER, superset_spec.ANALYST
 OIDC_CLIENT_ID = "superset"
 OIDC_SECRET_PURPOSE = "archives-superset-oidc-client"   # the same string in bi/superset_config.py section 8
 
@@ -51,11 +45,7 @@ def service_credentials(settings) -> tuple[str, str]:
 
 def analytics_role(session: Session, seal_key: bytes, user) -> str | None:
     """`archives_analyst`, `archives_manager` or None, from the user's sealed grants (用户权限)."""
-    perms = grants.effective(session, seal_key, user.id).perms
-    for role, needed in ROLE_RULES:
-        if all(p in perms for p in needed):
-            return role
-    return None
+    return superset_spec.role_for(grants.effective(session, seal_key, user.id).perms)
 
 
 def superset_roles(session: Session, seal_key: bytes, user) -> list[str]:

@@ -31,12 +31,19 @@ MANAGER, ANALYST, GUEST, SERVICE_ROLE = "archives_manager", "archives_analyst", 
 OWNER_USERNAME = "archives_sync"
 RLS_RULE_PREFIX = "archives_"
 
-# 综合统计 permissions (ops_app/menu.py): the branch, and the leaf that makes an analyst.
-STATS_MODULE = ("menu_access", "stats")
-# Who becomes a Superset user: the same rule as the SSO provider (archives_domain.analytics_access) — 数据概览
-# (dashboards) or 自定义查询 (SQL Lab); 档案信息统计 alone is the app's own list, no Superset account.
-STATS_LEAVES = (("menu_access", "stats.overview"), ("menu_access", "stats.custom"))
-ANALYST_PERMISSION = ("menu_access", "stats.custom")
+# Who becomes a Superset user, and as what — one rule for the sync and the SSO provider
+# (archives_domain.analytics_access): the app's permissions (menu nodes of 用户权限, the branch included) that
+# open each Superset role, strongest first. 档案信息统计 alone is the app's own list, no Superset account.
+_MODULE = "menu_access"
+ROLE_RULES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    (ANALYST, ((_MODULE, "stats"), (_MODULE, "stats.custom"))),     # 自定义查询: SQL Lab, chart building
+    (MANAGER, ((_MODULE, "stats"), (_MODULE, "stats.overview"))),   # 数据概览: dashboards only
+)
+
+
+def role_for(perms) -> str | None:
+    """`archives_analyst`, `archives_manager` or None for a user's effective permissions."""
+    return next((role for role, needed in ROLE_RULES if all(p in perms for p in needed)), None)
 
 # Objects a viewer must not change (permission, view); "*" = any view.
 _WRITES = [["can_write", v] for v in ("Chart", "Dashboard", "Dataset", "Database", "SavedQuery", "Annotation",
@@ -76,11 +83,11 @@ def stats_users(session: Session, seal_key: bytes) -> list[StatsUser]:
     """Active app users holding a 综合统计 permission (sealed grants, as the app checks them)."""
     out = []
     for user in session.scalars(select(User).where(User.active.is_(True)).order_by(User.username)):
-        perms = grants.effective(session, seal_key, user.id).perms
-        if STATS_MODULE not in perms or not perms.intersection(STATS_LEAVES):
+        role = role_for(grants.effective(session, seal_key, user.id).perms)
+        if role is None:
             continue
         out.append(StatsUser(user.username, f"{user.last_name}{user.first_name}".strip() or user.username,
-                             user.email, user.agency_code or "", ANALYST_PERMISSION in perms,
+                             user.email, user.agency_code or "", role == ANALYST,
                              tuple(scope_agency_codes(session, user))))
     return out
 
