@@ -160,6 +160,8 @@ def test_scope_choice(engine, codec, data):
     ctx = _ctx(engine, codec, scope=(PROVINCE, COUNTY, COUNTY_B, PREFECTURE, COUNTY_C), agency=PROVINCE)
     assert chosen_codes(ctx.session, ctx.actor, PREFECTURE) == sorted([PREFECTURE, COUNTY_C])
     assert chosen_codes(ctx.session, ctx.actor, PREFECTURE, subtree=False) == [PREFECTURE]
+    # a 省级 agency with its subtree is the province (data_scope's rule), cut to the scope
+    assert chosen_codes(ctx.session, ctx.actor, PROVINCE) == sorted([PROVINCE, COUNTY, COUNTY_B, PREFECTURE, COUNTY_C])
     small = _ctx(engine, codec)
     with pytest.raises(BusinessError) as e:
         chosen_codes(small.session, small.actor, COUNTY_B)

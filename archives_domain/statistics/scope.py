@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..business.base import Actor, BusinessError
+from ..data_scope import agency_subtree
 from ..models import Agency
 
 
@@ -27,14 +28,4 @@ def chosen_codes(s: Session, actor: Actor, agency: str | None, subtree: bool = T
         raise BusinessError("存档机构不在您的数据范围内", "agency")
     if not subtree:
         return [agency]
-    parents = dict(s.execute(select(Agency.code, Agency.parent_code).where(Agency.code.in_(sorted(scope)))).all())
-    out = []
-    for code in scope:
-        c, seen = code, set()
-        while c and c not in seen:  # walk up to the chosen agency (or the top)
-            if c == agency:
-                out.append(code)
-                break
-            seen.add(c)
-            c = parents.get(c)
-    return sorted(out)
+    return sorted(agency_subtree(s, agency) & scope)   # the data scope's own rule (a 省级 agency: the province)
